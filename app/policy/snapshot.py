@@ -1,0 +1,110 @@
+"""A frozen picture of a pull request: everything the engine may look at.
+
+The snapshot is built at the edges (from GitHub, from a local diff, from a path list) and
+handed to :func:`app.policy.evaluate.evaluate`; the engine never fetches anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FileStatus(StrEnum):
+    """How a file changed, in GitHub's vocabulary (``pulls/list-files``)."""
+
+    ADDED = "added"
+    MODIFIED = "modified"
+    REMOVED = "removed"
+    RENAMED = "renamed"
+    COPIED = "copied"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """One changed file.
+
+    ``patch`` holds the file's hunks exactly as GitHub returns them (starting at the first
+    ``@@`` line, no ``diff --git`` header); ``None`` means the patch is not available
+    (binary file, or too large for GitHub to include), which the engine treats as "any
+    line may have changed" so that it never fails open.
+    """
+
+    path: str
+    status: FileStatus = FileStatus.MODIFIED
+    previous_path: str | None = None
+    patch: str | None = None
+    binary: bool = False
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Both names of a renamed or copied file, else the one path."""
+        if self.previous_path and self.previous_path != self.path:
+            return (self.path, self.previous_path)
+        return (self.path,)
+
+
+class ReviewState(StrEnum):
+    """A review's state as the REST API spells it (webhooks use lower case)."""
+
+    APPROVED = "APPROVED"
+    CHANGES_REQUESTED = "CHANGES_REQUESTED"
+    COMMENTED = "COMMENTED"
+    DISMISSED = "DISMISSED"
+    PENDING = "PENDING"
+
+    @classmethod
+    def parse(cls, value: str) -> ReviewState:
+        return cls(value.upper())
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A submitted review, in the order GitHub lists them (oldest first)."""
+
+    reviewer: str
+    state: ReviewState
+    commit_sha: str
+    review_id: int = 0
+    submitted_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A final decision recorded by engineering management on a disputed group."""
+
+    group: str
+    approve: bool
+    decided_by: str
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class PullSnapshot:
+    """Everything the engine needs to decide one pull request.
+
+    ``changed_since`` maps a reviewed commit sha to the set of paths that changed between
+    that commit and the head (``None`` when it could not be determined, which makes
+    approvals on that commit stale for every governed file: fail closed).
+    ``group_members`` holds members resolved at the edge (for example from a GitHub
+    team), merged by the engine with the members listed in the rules; logins compare
+    case-insensitively.
+    """
+
+    files: tuple[ChangedFile, ...]
+    repository: str = ""
+    number: int | None = None
+    title: str = ""
+    body: str = ""
+    head_ref: str = ""
+    base_ref: str = ""
+    author: str = ""
+    head_sha: str = ""
+    files_truncated: bool = False
+    reviews: tuple[Review, ...] = ()
+    changed_since: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    group_members: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    overrides: tuple[Override, ...] = ()
