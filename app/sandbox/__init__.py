@@ -1,0 +1,1 @@
+"""Fakes of GitHub, Jira and Slack that run as real HTTP servers, and the demo."""
