@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_WORKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _JIRA_PROJECT = re.compile(r"^[A-Z][A-Z0-9_]+$")
@@ -69,7 +70,7 @@ class Hours(Strict):
 class SlaSettings(Strict):
     timezone: str = "America/Los_Angeles"
     workday: tuple[str, str] = ("09:00", "17:00")
-    workdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    workdays: list[Weekday] = Field(default_factory=lambda: list(DEFAULT_WORKDAYS))
     holidays: str | None = None
     standard: BusinessDays = BusinessDays(business_days=2)
     expedited: BusinessHours = BusinessHours(business_hours=4)

@@ -29,8 +29,9 @@ class ChangedFile:
 
     ``patch`` holds the file's hunks exactly as GitHub returns them (starting at the first
     ``@@`` line, no ``diff --git`` header); ``None`` means the patch is not available
-    (binary file, or too large for GitHub to include), which the engine treats as "any
-    line may have changed" so that it never fails open.
+    (binary file, pure rename, mode change). When lines did change but the patch was
+    withheld, ``patch_unavailable`` is set and the engine treats every ``changed_lines``
+    rule whose paths select the file as matched, so that it never fails open.
     """
 
     path: str
@@ -38,6 +39,8 @@ class ChangedFile:
     previous_path: str | None = None
     patch: str | None = None
     binary: bool = False
+    patch_unavailable: bool = False
+    """Lines changed but the patch was withheld (GitHub omits it for very large diffs)."""
 
     @property
     def paths(self) -> tuple[str, ...]:

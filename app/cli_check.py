@@ -1,0 +1,133 @@
+"""``gatehouse check`` and ``gatehouse rules``: the engine offline, without GitHub.
+
+Exit codes (SPEC section 2): 0 nothing required, 1 reviews required, 2 bad input or rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from app.policy.diff import DiffError, split_unified_diff
+from app.policy.evaluate import evaluate
+from app.policy.loader import RulesError, load_rules_dir, rules_json_schema
+from app.policy.model import RuleSet
+from app.policy.snapshot import ChangedFile, FileStatus, PullSnapshot
+from app.render.cli_text import render_text
+from app.render.data import evaluation_to_dict
+from app.settings import ServiceSettings, load_settings
+
+EXIT_CLEAR, EXIT_REQUIRED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """Input that cannot be evaluated; the message says what to fix."""
+
+
+def rules_dir_from(args: argparse.Namespace, settings: ServiceSettings) -> Path:
+    return Path(args.rules) if getattr(args, "rules", None) else settings.resolved_rules_dir()
+
+
+def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = sub.add_parser(
+        "check",
+        help="evaluate a change offline: which reviews it needs and why",
+        description="Evaluate a change against the rules, without GitHub. Exit code 0 when "
+        "nothing is required, 1 when reviews are required, 2 on bad input or bad rules.",
+    )
+    source = check.add_mutually_exclusive_group(required=True)
+    source.add_argument("--diff", metavar="FILE", help="a unified diff file, or - for stdin")
+    source.add_argument("--paths", nargs="+", metavar="PATH", help="changed paths")
+    source.add_argument("--git", metavar="BASE..HEAD", help="a git range in this repository")
+    check.add_argument("--rules", metavar="DIR", help="rules directory (GATEHOUSE_RULES_DIR)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=run_check)
+
+    rules = sub.add_parser("rules", help="validate the rules directory or print its schema")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    validate = rules_sub.add_parser("validate", help="validate a rules directory")
+    validate.add_argument("dir", nargs="?", help="rules directory (GATEHOUSE_RULES_DIR)")
+    validate.set_defaults(handler=run_validate)
+    schema = rules_sub.add_parser("schema", help="print the JSON Schema of a rules file")
+    schema.set_defaults(handler=run_schema)
+
+
+def _load_rules(directory: Path) -> RuleSet:
+    return load_rules_dir(directory)
+
+
+def _files_from(args: argparse.Namespace) -> tuple[ChangedFile, ...]:
+    if args.paths:
+        return tuple(ChangedFile(path=p.strip().lstrip("./") if p.startswith("./") else p.strip())
+                     for p in args.paths if p.strip())
+    if args.git:
+        if ".." not in args.git:
+            raise InputError(f"--git takes a range BASE..HEAD, got {args.git!r}")
+        command = ["git", "diff", "-M", "--no-color", "--no-ext-diff", "--full-index", args.git]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        except FileNotFoundError:
+            raise InputError("git is not installed") from None
+        if done.returncode != 0:
+            raise InputError(f"git diff {args.git} failed: {done.stderr.strip()}")
+        text = done.stdout
+    elif args.diff == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.diff).read_text(encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise InputError(f"cannot read {args.diff}: {exc.strerror}") from None
+    try:
+        return split_unified_diff(text)
+    except DiffError as exc:
+        raise InputError(f"{args.diff or args.git}: {exc}") from None
+
+
+def run_check(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        ruleset = _load_rules(rules_dir_from(args, settings))
+        files = _files_from(args)
+    except RulesError as exc:
+        print(f"gatehouse: the rules are invalid:\n{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except InputError as exc:
+        print(f"gatehouse: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    evaluation = evaluate(ruleset, PullSnapshot(files=files))
+    if args.format == "json":
+        json.dump(evaluation_to_dict(evaluation), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(evaluation, ruleset))
+    return EXIT_REQUIRED if evaluation.required else EXIT_CLEAR
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    directory = Path(args.dir) if args.dir else load_settings().resolved_rules_dir()
+    try:
+        ruleset = _load_rules(directory)
+    except RulesError as exc:
+        for issue in exc.issues:
+            print(str(issue), file=sys.stderr)
+        count = len(exc.issues)
+        print(f"{count} error{'s' if count != 1 else ''} in {directory}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"{directory}: OK ({len(ruleset.rules)} rules, {len(ruleset.groups)} groups: "
+        f"{', '.join(ruleset.groups)})"
+    )
+    return EXIT_CLEAR
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    json.dump(rules_json_schema(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_CLEAR
+
+
+__all__ = ["FileStatus", "add_check_parser"]

@@ -1,0 +1,31 @@
+"""``gatehouse serve``: the webhook service under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from app.container import Gatehouse
+from app.logs import configure_logging
+from app.settings import load_settings
+from app.web.app import create_app
+
+
+def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the webhook service")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    serve.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    configure_logging(args.log_level.upper())
+    settings = load_settings()
+    settings.require_service()
+    gatehouse = Gatehouse(settings)
+    app = create_app(gatehouse)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                log_config=None)
+    return 0

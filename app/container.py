@@ -1,0 +1,129 @@
+"""Build gatehouse once from its settings: the composition root.
+
+Everything that holds state (database, stores, clients, worker) is created here and
+passed to whoever needs it; nothing reads settings or the environment at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.events.dispatch import Dispatcher
+from app.events.pulls import PullHandlers
+from app.github.app import GitHubApp
+from app.github.transport import CallStats
+from app.jobs.intake import IntakeWorker
+from app.pulls.check_publisher import CheckPublisher
+from app.pulls.extension import PullExtension
+from app.pulls.reconcile import Reconciler
+from app.pulls.reviewers import ReviewerRequester
+from app.pulls.rules_provider import RulesProvider
+from app.pulls.sticky import StickyComment
+from app.settings import ServiceSettings
+from app.store import (
+    AssignmentStore,
+    AuditLog,
+    Database,
+    DeliveryStore,
+    EffectStore,
+    RecordStore,
+    TimerStore,
+    utc_now,
+)
+from app.web.metrics import Metrics
+
+log = logging.getLogger("gatehouse")
+
+
+@dataclass
+class Runtime:
+    """Injectable clocks: tests drive time, production uses the real one."""
+
+    now: Callable[[], datetime] = utc_now
+    sleep: Callable[[float], None] = time.sleep
+    epoch: Callable[[], float] = time.time
+    retry_backoff: tuple[float, float] = (1.0, 300.0)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Gatehouse:
+    """The running service: stores, clients, the reconcile pipeline and the worker."""
+
+    def __init__(self, settings: ServiceSettings, runtime: Runtime | None = None) -> None:
+        settings.require_service()
+        self.settings = settings
+        self.runtime = runtime or Runtime()
+        self.metrics = Metrics()
+        self.db = Database(settings.database_url, now=self.runtime.now)
+        self.db.migrate()
+        self.deliveries = DeliveryStore(self.db)
+        self.records = RecordStore(self.db)
+        self.effects = EffectStore(self.db)
+        self.assignments = AssignmentStore(self.db)
+        self.timers = TimerStore(self.db)
+        self.audit = AuditLog(self.db)
+        self.rules = RulesProvider(settings.resolved_rules_dir())
+        self.stats = CallStats()
+        self.stats.observers.append(self._observe_github)
+        assert settings.github_app_id is not None
+        self.github = GitHubApp(
+            settings.github_api_url,
+            settings.github_app_id,
+            settings.private_key_pem(),
+            self.stats,
+            sleep=self.runtime.sleep,
+            clock=self.runtime.epoch,
+        )
+        org = self.rules.organisation().compiled
+        check_name = org.ruleset.settings.check_name if org else "gatehouse"
+        self.check_name = check_name
+        self.extensions: list[PullExtension] = []
+        self.reconciler = Reconciler(
+            rules=self.rules,
+            records=self.records,
+            checks=CheckPublisher(self.records, check_name),
+            reviewers=ReviewerRequester(self.records, self.assignments),
+            sticky=StickyComment(self.records),
+            audit=self.audit,
+            public_url=settings.public_url,
+            extensions=self.extensions,
+        )
+        self.pulls = PullHandlers(self.reconciler, self.records, self.assignments, self.audit)
+        self.dispatcher = Dispatcher(self.github, self.pulls, check_name)
+        self.worker = IntakeWorker(
+            self.deliveries,
+            self._handle,
+            concurrency=settings.workers,
+            backoff=self.runtime.retry_backoff,
+        )
+
+    def _observe_github(self, operation: str, status: str) -> None:
+        self.metrics.github_calls.labels(operation=operation, status=status).inc()
+        if self.stats.rate_limit_remaining is not None:
+            self.metrics.rate_limit.set(self.stats.rate_limit_remaining)
+
+    def _handle(self, delivery: object) -> None:
+        from app.store import Delivery
+
+        assert isinstance(delivery, Delivery)
+        started = time.perf_counter()
+        try:
+            self.dispatcher.handle(delivery)
+            outcome = "processed"
+        except Exception:
+            outcome = "error"
+            raise
+        finally:
+            self.metrics.processing.labels(event=delivery.event).observe(time.perf_counter() - started)
+            self.metrics.deliveries.labels(event=delivery.event, outcome=outcome).inc()
+
+    def start(self) -> None:
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop(timeout=30)
+        self.db.dispose()

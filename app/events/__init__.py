@@ -1,0 +1,1 @@
+"""Webhook events: which ones gatehouse handles, and what each one asks it to do."""

@@ -1,0 +1,105 @@
+"""Handlers for the events that re-evaluate a pull request."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app.github.client import InstallationClient
+from app.pulls.reconcile import Reconciler
+from app.store import AssignmentStore, AuditLog, RecordStore
+
+log = logging.getLogger("gatehouse.events")
+
+
+class PullHandlers:
+    def __init__(
+        self,
+        reconciler: Reconciler,
+        records: RecordStore,
+        assignments: AssignmentStore,
+        audit: AuditLog,
+    ) -> None:
+        self.reconciler = reconciler
+        self.records = records
+        self.assignments = assignments
+        self.audit = audit
+        self.on_closed: list[Any] = []
+
+    def fresh_pull(
+        self, client: InstallationClient, repo: str, pull: dict[str, Any] | None, number: int
+    ) -> dict[str, Any]:
+        """The payload's pull request, unless an event seen earlier was newer (GitHub may
+        deliver out of order): then the current one from GitHub."""
+        if pull is not None:
+            seen = self.records.load(repo, number).get("updated_at")
+            stamp = pull.get("updated_at")
+            if not seen or not stamp or str(stamp) >= str(seen):
+                if stamp:
+                    self.records.update(repo, number, lambda d: d.update(updated_at=stamp))
+                return pull
+        return client.get_pull(repo, number)
+
+    def pull_request(self, client: InstallationClient, action: str, payload: dict[str, Any]) -> None:
+        repo = payload["repository"]["full_name"]
+        pull = payload["pull_request"]
+        number = int(pull["number"])
+        if action == "closed":
+            self.closed(client, repo, pull, payload)
+            return
+        if action == "edited" and not _edit_matters(payload):
+            return
+        current = self.fresh_pull(client, repo, pull, number)
+        if current.get("state") == "closed":
+            return
+        self.reconciler.reconcile(
+            client,
+            repo,
+            current,
+            default_branch=_default_branch(payload),
+            new_pull=action == "opened" and current is pull,
+            trigger=f"pull_request.{action}",
+        )
+
+    def review(self, client: InstallationClient, action: str, payload: dict[str, Any]) -> None:
+        repo = payload["repository"]["full_name"]
+        pull = payload["pull_request"]
+        current = self.fresh_pull(client, repo, pull, int(pull["number"]))
+        if current.get("state") == "closed":
+            return
+        self.reconciler.reconcile(
+            client, repo, current, default_branch=_default_branch(payload),
+            trigger=f"pull_request_review.{action}",
+        )
+
+    def rerun(self, client: InstallationClient, repo: str, number: int, payload: dict[str, Any], trigger: str) -> None:
+        pull = client.get_pull(repo, number)
+        if pull.get("state") == "closed":
+            return
+        self.reconciler.reconcile(
+            client, repo, pull, default_branch=_default_branch(payload), trigger=trigger
+        )
+
+    def closed(
+        self, client: InstallationClient, repo: str, pull: dict[str, Any], payload: dict[str, Any]
+    ) -> None:
+        number = int(pull["number"])
+        merged = bool(pull.get("merged"))
+
+        def put(doc: dict[str, Any]) -> None:
+            doc.update(closed=True, merged=merged, merged_at=pull.get("merged_at"))
+
+        self.records.update(repo, number, put)
+        self.assignments.close(repo, number)
+        for hook in self.on_closed:
+            hook(client, repo, pull, payload)
+
+
+def _default_branch(payload: dict[str, Any]) -> str:
+    return str((payload.get("repository") or {}).get("default_branch") or "main")
+
+
+def _edit_matters(payload: dict[str, Any]) -> bool:
+    """Title, body and base changes matter (Jira keys, the diff); others do not."""
+    changes = payload.get("changes") or {}
+    return not changes or bool({"title", "body", "base"} & set(changes))

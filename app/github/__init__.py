@@ -1,0 +1,1 @@
+"""Everything that talks to GitHub: App authentication, the REST client, the snapshot."""

@@ -1,0 +1,59 @@
+"""The GitHub App: its JWT-authenticated calls and one client per installation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+from app.github.auth import AppCredentials
+from app.github.client import InstallationClient
+from app.github.transport import CallStats, Transport
+
+
+class GitHubApp:
+    def __init__(
+        self,
+        api_url: str,
+        app_id: int,
+        private_key_pem: str,
+        stats: CallStats,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api_url = api_url
+        self.stats = stats
+        self._sleep = sleep
+        self.credentials = AppCredentials(app_id, private_key_pem, self._fetch_token, clock)
+        self._app = Transport(api_url, self.credentials.app_jwt, stats, sleep=sleep, jwt=True)
+        self._clients: dict[int, InstallationClient] = {}
+        self._lock = threading.Lock()
+
+    def _fetch_token(self, app_jwt: str, installation_id: int) -> tuple[str, str]:
+        url = f"/app/installations/{installation_id}/access_tokens"
+        data = self._app.call("apps/create-installation-access-token", "POST", url)[1]
+        return str(data["token"]), str(data["expires_at"])
+
+    def installation_for(self, repo: str) -> int:
+        """The installation id of a repository (for payloads that lack one)."""
+        owner, _, name = repo.partition("/")
+        url = f"/repos/{quote(owner)}/{quote(name)}/installation"
+        data = self._app.call("apps/get-repo-installation", "GET", url)[1]
+        return int(data["id"])
+
+    def installation(self, installation_id: int) -> InstallationClient:
+        with self._lock:
+            client = self._clients.get(installation_id)
+            if client is None:
+                transport = Transport(
+                    self.api_url,
+                    lambda: self.credentials.installation_token(installation_id),
+                    self.stats,
+                    renew=lambda: self.credentials.forget(installation_id),
+                    sleep=self._sleep,
+                )
+                client = InstallationClient(transport)
+                self._clients[installation_id] = client
+            return client

@@ -1,0 +1,142 @@
+"""The GitHub REST operations gatehouse uses, and nothing else.
+
+Each method is one operation of SPEC section 4's API surface (named by its operationId in
+the metric labels). Answers are plain JSON: no lazy object ever makes a hidden call.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import quote
+
+from app.github.transport import GitHubError, Transport
+
+MAX_PULL_FILES = 3000
+
+
+def _repo(full_name: str) -> str:
+    owner, _, name = full_name.partition("/")
+    return f"/repos/{quote(owner)}/{quote(name)}"
+
+
+class InstallationClient:
+    """Calls made with one installation's token."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    # pull requests
+    def get_pull(self, repo: str, number: int) -> dict[str, Any]:
+        return self.t.call("pulls/get", "GET", f"{_repo(repo)}/pulls/{number}")[1]  # type: ignore[no-any-return]
+
+    def list_files(self, repo: str, number: int) -> list[dict[str, Any]]:
+        url = f"{_repo(repo)}/pulls/{number}/files"
+        return self.t.paginate("pulls/list-files", url, limit=MAX_PULL_FILES)
+
+    def list_reviews(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return self.t.paginate("pulls/list-reviews", f"{_repo(repo)}/pulls/{number}/reviews")
+
+    def list_requested_reviewers(self, repo: str, number: int) -> dict[str, Any]:
+        url = f"{_repo(repo)}/pulls/{number}/requested_reviewers"
+        return self.t.call("pulls/list-requested-reviewers", "GET", url)[1]  # type: ignore[no-any-return]
+
+    def request_reviewers(
+        self, repo: str, number: int, reviewers: list[str], teams: list[str]
+    ) -> None:
+        body: dict[str, Any] = {}
+        if reviewers:
+            body["reviewers"] = reviewers
+        if teams:
+            body["team_reviewers"] = teams
+        url = f"{_repo(repo)}/pulls/{number}/requested_reviewers"
+        self.t.call("pulls/request-reviewers", "POST", url, body=body)
+
+    def compare(self, repo: str, base: str, head: str) -> dict[str, Any]:
+        url = f"{_repo(repo)}/compare/{base}...{head}"
+        return self.t.call("repos/compare-commits-with-basehead", "GET", url, params={"per_page": 100})[1]  # type: ignore[no-any-return]
+
+    # check runs
+    def create_check_run(self, repo: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.t.call("checks/create", "POST", f"{_repo(repo)}/check-runs", body=body)[1]  # type: ignore[no-any-return]
+
+    def update_check_run(self, repo: str, check_run_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        url = f"{_repo(repo)}/check-runs/{check_run_id}"
+        return self.t.call("checks/update", "PATCH", url, body=body)[1]  # type: ignore[no-any-return]
+
+    def find_check_runs(self, repo: str, ref: str, name: str) -> list[dict[str, Any]]:
+        url = f"{_repo(repo)}/commits/{ref}/check-runs"
+        data = self.t.call("checks/list-for-ref", "GET", url, params={"check_name": name})[1]
+        return list(data.get("check_runs", [])) if isinstance(data, dict) else []
+
+    # comments, reactions, labels
+    def list_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return self.t.paginate("issues/list-comments", f"{_repo(repo)}/issues/{number}/comments")
+
+    def create_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
+        url = f"{_repo(repo)}/issues/{number}/comments"
+        return self.t.call("issues/create-comment", "POST", url, body={"body": body})[1]  # type: ignore[no-any-return]
+
+    def update_comment(self, repo: str, comment_id: int, body: str) -> dict[str, Any]:
+        url = f"{_repo(repo)}/issues/comments/{comment_id}"
+        return self.t.call("issues/update-comment", "PATCH", url, body={"body": body})[1]  # type: ignore[no-any-return]
+
+    def add_reaction(self, repo: str, comment_id: int, content: str = "+1") -> None:
+        url = f"{_repo(repo)}/issues/comments/{comment_id}/reactions"
+        self.t.call("reactions/create-for-issue-comment", "POST", url, body={"content": content})
+
+    def list_labels(self, repo: str, number: int) -> list[str]:
+        url = f"{_repo(repo)}/issues/{number}/labels"
+        return [label["name"] for label in self.t.paginate("issues/list-labels-on-issue", url)]
+
+    def add_labels(self, repo: str, number: int, labels: list[str]) -> None:
+        url = f"{_repo(repo)}/issues/{number}/labels"
+        self.t.call("issues/add-labels", "POST", url, body={"labels": labels})
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        url = f"{_repo(repo)}/issues/{number}/labels/{quote(label, safe='')}"
+        self.t.call("issues/remove-label", "DELETE", url)
+
+    # repository, permissions, teams
+    def get_file(self, repo: str, path: str, ref: str | None = None) -> str | None:
+        """A file's text, or ``None`` when it does not exist. ETag-cached."""
+        params = {"ref": ref} if ref else None
+        try:
+            data = self.t.call(
+                "repos/get-content", "GET", f"{_repo(repo)}/contents/{quote(path)}",
+                params=params, cache=True,
+            )[1]
+        except GitHubError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not isinstance(data, dict) or data.get("type", "file") != "file":
+            return None
+        return base64.b64decode(data.get("content", "")).decode("utf-8", errors="replace")
+
+    def permission(self, repo: str, login: str) -> str:
+        url = f"{_repo(repo)}/collaborators/{quote(login)}/permission"
+        try:
+            data = self.t.call("repos/get-collaborator-permission-level", "GET", url)[1]
+        except GitHubError as exc:
+            if exc.status == 404:
+                return "none"
+            raise
+        return str(data.get("permission", "none"))
+
+    def team_members(self, team: str) -> list[str]:
+        org, _, slug = team.partition("/")
+        url = f"/orgs/{quote(org)}/teams/{quote(slug)}/members"
+        members = self.t.call("teams/list-members-in-org", "GET", url, params={"per_page": 100}, cache=True)[1]
+        return [m["login"] for m in members or []]
+
+    def is_team_member(self, team: str, login: str) -> bool:
+        org, _, slug = team.partition("/")
+        url = f"/orgs/{quote(org)}/teams/{quote(slug)}/memberships/{quote(login)}"
+        try:
+            data = self.t.call("teams/get-membership-for-user-in-org", "GET", url)[1]
+        except GitHubError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return bool(data and data.get("state") == "active")

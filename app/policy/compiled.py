@@ -1,0 +1,114 @@
+"""Rules compiled once for fast, repeated evaluation.
+
+A service evaluates the same rules thousands of times; ``compile_rules`` builds the path
+index and the line regexes once and the result is reused for every pull request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.policy.diff import LineChange, changed_lines
+from app.policy.matcher import PathMatcher, RuleSelector
+from app.policy.model import Rule, RuleSet
+from app.policy.result import FileMatch, LineHit
+from app.policy.snapshot import ChangedFile
+
+MAX_LINE_HITS_PER_FILE = 200
+
+
+@dataclass(frozen=True)
+class _LineRule:
+    rule: Rule
+    regexes: tuple[re.Pattern[str], ...]
+
+
+class CompiledRules:
+    """A :class:`RuleSet` with its path index and regexes built."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self._matcher = PathMatcher(
+            [RuleSelector(r.id, tuple(r.paths), tuple(r.exclude_paths)) for r in ruleset.rules]
+        )
+        self._rules = {rule.id: rule for rule in ruleset.rules}
+        self._line_rules = {
+            rule.id: _LineRule(rule, tuple(re.compile(p) for p in rule.changed_lines))
+            for rule in ruleset.rules
+            if rule.changed_lines
+        }
+
+    def rules_for_paths(self, paths: Iterable[str]) -> tuple[str, ...]:
+        """Ids of rules whose path selectors pick any of ``paths``, in rule order."""
+        found: dict[str, None] = {}
+        for path in paths:
+            for rule_id in self._matcher.match(path):
+                found[rule_id] = None
+        return tuple(found)
+
+    def file_matches(self, changed: ChangedFile) -> list[tuple[str, FileMatch]]:
+        """Every rule the file triggers, with the lines that did it."""
+        rule_ids = self.rules_for_paths(changed.paths)
+        if not rule_ids:
+            return []
+        results: list[tuple[str, FileMatch]] = []
+        lines: list[LineChange] | None = None
+        for rule_id in rule_ids:
+            line_rule = self._line_rules.get(rule_id)
+            if line_rule is None:
+                results.append((rule_id, self._match(changed, "path")))
+                continue
+            if changed.patch is None:
+                if changed.patch_unavailable:
+                    results.append((rule_id, self._match(changed, "unknown-lines")))
+                continue
+            if lines is None:
+                lines = list(changed_lines(changed.patch))
+            hits = _scan(changed.path, lines, line_rule.regexes)
+            if hits:
+                results.append((rule_id, self._match(changed, "lines", hits)))
+        return results
+
+    @staticmethod
+    def _match(changed: ChangedFile, reason: str, hits: tuple[LineHit, ...] = ()) -> FileMatch:
+        return FileMatch(
+            path=changed.path,
+            status=str(changed.status),
+            previous_path=changed.previous_path,
+            reason=reason,  # type: ignore[arg-type]
+            lines=hits,
+        )
+
+    def governs(self, group: str, path: str, matched_paths: frozenset[str]) -> bool:
+        """Whether a change to ``path`` after a review touches what ``group`` guards.
+
+        A path counts when a path-only rule of the group selects it, or when the group's
+        rules matched it in this evaluation (line rules are judged on the current diff).
+        """
+        if path in matched_paths:
+            return True
+        for rule_id in self._matcher.match(path):
+            rule = self._rules[rule_id]
+            if rule.group == group and rule_id not in self._line_rules:
+                return True
+        return False
+
+
+def _scan(
+    path: str, lines: list[LineChange], regexes: tuple[re.Pattern[str], ...]
+) -> tuple[LineHit, ...]:
+    hits: list[LineHit] = []
+    for change in lines:
+        for regex in regexes:
+            if regex.search(change.text):
+                hits.append(LineHit(path, change.line, change.side, change.text, regex.pattern))
+                break
+        if len(hits) >= MAX_LINE_HITS_PER_FILE:
+            break
+    return tuple(hits)
+
+
+def compile_rules(ruleset: RuleSet) -> CompiledRules:
+    return CompiledRules(ruleset)

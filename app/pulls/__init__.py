@@ -1,0 +1,1 @@
+"""The pull-request workflow: evaluate, then publish the check, reviewers and comment."""

@@ -1,0 +1,38 @@
+"""The seam through which Jira, Slack and the SLA clocks take part in a reconcile.
+
+An extension reads the evaluation and adds to what the pull request shows (the ticket,
+due times, notes); it never changes the evaluation itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from app.github.client import InstallationClient
+from app.policy.model import RuleSet
+from app.policy.result import Evaluation
+from app.policy.snapshot import PullSnapshot
+from app.pulls.reviewers import ReviewRequests
+from app.render.context import DueInfo, TicketInfo
+
+
+@dataclass
+class ReconcileState:
+    client: InstallationClient
+    ruleset: RuleSet
+    snapshot: PullSnapshot
+    evaluation: Evaluation
+    pull: dict[str, Any]
+    requests: ReviewRequests
+    draft: bool
+    ticket: TicketInfo | None = None
+    due: dict[str, DueInfo] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    expedited: bool = False
+    disagreement: str | None = None
+
+
+class PullExtension(Protocol):
+    def contribute(self, state: ReconcileState) -> None:
+        """Act on the evaluation (create a ticket, start a clock) and describe it."""

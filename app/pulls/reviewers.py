@@ -1,0 +1,102 @@
+"""Ask each group still missing approvals for a review, once per pull request.
+
+The member comes from the group's ``assign`` strategy (remembered in the database, so the
+same person gets the Jira ticket); a group with a ``github_team`` is asked as a team. The
+author is never asked, nobody is asked again on the next push, and a member who already
+reviewed is not asked again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.github.client import InstallationClient
+from app.github.transport import GitHubError
+from app.policy.model import RuleSet
+from app.policy.result import Evaluation
+from app.policy.snapshot import PullSnapshot
+from app.store import AssignmentStore, RecordStore
+
+log = logging.getLogger("gatehouse.reviewers")
+
+
+@dataclass
+class ReviewRequests:
+    """Who is asked, per group, for display (``@login`` or ``@org/team``)."""
+
+    asked: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    assignees: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class ReviewerRequester:
+    def __init__(self, records: RecordStore, assignments: AssignmentStore) -> None:
+        self.records = records
+        self.assignments = assignments
+
+    def assignee(self, ruleset: RuleSet, snapshot: PullSnapshot, group_id: str) -> str | None:
+        """The member responsible for ``group_id`` on this pull request (chosen once)."""
+        assert snapshot.number is not None
+        current = self.assignments.assignee(snapshot.repository, snapshot.number, group_id)
+        if current:
+            return current
+        group = ruleset.groups[group_id]
+        candidates = [m.github for m in group.members]
+        chosen = self.assignments.choose(
+            group_id, candidates, group.assign, exclude=[snapshot.author, snapshot.author.lower()]
+        )
+        if chosen is None:
+            return None
+        return self.assignments.assign(snapshot.repository, snapshot.number, group_id, chosen)
+
+    def request(
+        self,
+        client: InstallationClient,
+        ruleset: RuleSet,
+        snapshot: PullSnapshot,
+        evaluation: Evaluation,
+    ) -> ReviewRequests:
+        assert snapshot.number is not None
+        repo, number = snapshot.repository, snapshot.number
+        doc = self.records.load(repo, number)
+        already: dict[str, list[str]] = doc.get("requested", {})
+        reviewed = {r.reviewer.lower() for r in snapshot.reviews}
+        result = ReviewRequests()
+        users: list[str] = []
+        teams: list[str] = []
+        for req in evaluation.requirements:
+            group = ruleset.groups[req.group]
+            assignee = self.assignee(ruleset, snapshot, req.group) if group.members else None
+            if assignee:
+                result.assignees[req.group] = assignee
+            if req.group in already:
+                result.asked[req.group] = tuple(already[req.group])
+                continue
+            if req.satisfied or req.blocked_by:
+                continue
+            if group.github_team:
+                slug = group.github_team.split("/", 1)[1]
+                teams.append(slug)
+                result.asked[req.group] = (f"@{group.github_team}",)
+            elif assignee and assignee.lower() not in reviewed:
+                users.append(assignee)
+                result.asked[req.group] = (f"@{assignee}",)
+            elif not assignee:
+                result.notes.append(f"{req.name} has no member other than the author to ask.")
+        if users or teams:
+            try:
+                client.request_reviewers(repo, number, sorted(set(users)), sorted(set(teams)))
+            except GitHubError as exc:
+                log.warning("review request on %s#%s refused: %s", repo, number, exc.message)
+                result.notes.append(f"GitHub refused the review request: {exc.message}")
+                return result
+        newly = {g: list(v) for g, v in result.asked.items() if g not in already}
+        if newly:
+
+            def put(document: dict[str, Any]) -> None:
+                document.setdefault("requested", {}).update(newly)
+
+            self.records.update(repo, number, put)
+        return result

@@ -1,0 +1,59 @@
+"""The one sticky pull-request comment: found again by its hidden marker, then edited."""
+
+from __future__ import annotations
+
+from app.policy.result import Conclusion, Evaluation
+from app.render import markdown as md
+from app.render.check_run import truncate
+from app.render.context import PullContext
+
+MARKER = "<!-- gatehouse:sticky -->"
+COMMENT_LIMIT = 65_000
+HEADLINE = {
+    Conclusion.SUCCESS: "✅ **gatehouse**: every required review is in.",
+    Conclusion.ACTION_REQUIRED: "⏳ **gatehouse**: this pull request needs review before it merges.",
+    Conclusion.FAILURE: "❌ **gatehouse**: this pull request cannot merge yet.",
+}
+COMMANDS = (
+    "<details><summary>Commands</summary>\n\n"
+    "- `/expedite REASON` — urgent production fix or security issue: expedited review\n"
+    "- `/recheck` — evaluate again now\n"
+    "- `/disagree RATIONALE` — after changes were requested: start the disagreement procedure\n"
+    "- `/decision approve|reject RATIONALE` — engineering management's final decision\n"
+    "- `/arch-review` — put this pull request on the next architecture review agenda\n"
+    "</details>"
+)
+
+
+def render_comment(evaluation: Evaluation, context: PullContext) -> str:
+    lines = [MARKER, HEADLINE[evaluation.conclusion], ""]
+    if not evaluation.requirements and not evaluation.problems:
+        lines.append("No review is required by the change-approval rules any more.")
+        return "\n".join(lines)
+    if context.expedited:
+        lines += ["**Expedited**: the expedited review SLA applies.", ""]
+    if evaluation.requirements:
+        lines += md.requirements_table(evaluation, context)
+        lines.append("")
+        names = ", ".join(f"{md.code(m.rule_id)} {m.title}" for m in evaluation.matches)
+        lines.append(f"Matched rules: {names}.")
+        lines.append("")
+    if context.ticket is not None and context.ticket.key:
+        link = f"[{context.ticket.key}]({context.ticket.url})" if context.ticket.url else context.ticket.key
+        lines += [f"Jira: {link} ({context.ticket.state})", ""]
+    elif context.ticket is not None and context.ticket.note:
+        lines += [f"Jira: {context.ticket.note}", ""]
+    steps = md.next_steps(evaluation, context)
+    if steps:
+        lines.append("**Next steps**")
+        lines += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
+        lines.append("")
+    if context.details_url:
+        lines.append(f"Details: {context.details_url}")
+        lines.append("")
+    lines.append(COMMANDS)
+    return truncate("\n".join(lines), COMMENT_LIMIT)
+
+
+def is_sticky(body: str | None) -> bool:
+    return bool(body) and MARKER in (body or "")

@@ -1,0 +1,69 @@
+"""The evaluation as plain JSON-ready data (``gatehouse check --format json``, the API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.policy.result import Evaluation, FileMatch, GroupRequirement, RuleMatch
+
+
+def evaluation_to_dict(evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "conclusion": str(evaluation.conclusion),
+        "required": evaluation.required,
+        "groups": [_group(req) for req in evaluation.requirements],
+        "rules": [_rule(match) for match in evaluation.matches],
+        "problems": [
+            {"kind": p.kind, "message": p.message, "fatal": p.fatal} for p in evaluation.problems
+        ],
+        "files_considered": evaluation.files_considered,
+        "files_truncated": evaluation.files_truncated,
+    }
+
+
+def _group(req: GroupRequirement) -> dict[str, Any]:
+    return {
+        "group": req.group,
+        "name": req.name,
+        "rules": list(req.rules),
+        "approvals_needed": req.approvals_needed,
+        "approved_by": list(req.approved_by),
+        "blocked_by": list(req.blocked_by),
+        "conclusion": str(req.conclusion),
+        "override": req.override,
+        "reviews": [
+            {
+                "reviewer": r.reviewer,
+                "state": r.state,
+                "commit": r.commit_sha,
+                "verdict": str(r.verdict),
+                "explanation": r.explanation,
+            }
+            for r in req.reviews
+        ],
+    }
+
+
+def _rule(match: RuleMatch) -> dict[str, Any]:
+    return {
+        "id": match.rule_id,
+        "title": match.title,
+        "group": match.group,
+        "approvals": match.approvals,
+        "jira": match.jira,
+        "assumed": match.assumed,
+        "files": [_file(f) for f in match.files],
+    }
+
+
+def _file(found: FileMatch) -> dict[str, Any]:
+    return {
+        "path": found.path,
+        "status": found.status,
+        "previous_path": found.previous_path,
+        "reason": found.reason,
+        "lines": [
+            {"line": h.line, "side": h.side, "text": h.text, "pattern": h.pattern}
+            for h in found.lines
+        ],
+    }

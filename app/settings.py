@@ -1,0 +1,99 @@
+"""The service's settings: one validated object built once at start-up and passed in.
+
+Values come from the environment variables of SPEC section 2, and from a ``.env`` file in
+the working directory. Nothing reads the environment anywhere else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_RULES = REPO_ROOT / "rules"
+
+
+class SettingsError(ValueError):
+    """Start-up configuration problems, every one of them named."""
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    github_app_id: int | None = Field(None, validation_alias="GITHUB_APP_ID")
+    github_private_key: SecretStr | None = Field(None, validation_alias="GITHUB_PRIVATE_KEY")
+    github_private_key_path: Path | None = Field(None, validation_alias="GITHUB_PRIVATE_KEY_PATH")
+    github_webhook_secret: SecretStr | None = Field(None, validation_alias="GITHUB_WEBHOOK_SECRET")
+    github_api_url: str = Field("https://api.github.com", validation_alias="GITHUB_API_URL")
+    rules_dir: Path = Field(
+        Path("./rules"), validation_alias=AliasChoices("GATEHOUSE_RULES_DIR", "rules_dir")
+    )
+    database_url: str = Field(
+        "sqlite:///./gatehouse.db",
+        validation_alias=AliasChoices("GATEHOUSE_DATABASE_URL", "database_url"),
+    )
+    public_url: str = Field("http://localhost:8000", validation_alias="GATEHOUSE_PUBLIC_URL")
+    jira_base_url: str | None = Field(None, validation_alias="JIRA_BASE_URL")
+    jira_email: str | None = Field(None, validation_alias="JIRA_EMAIL")
+    jira_api_token: SecretStr | None = Field(None, validation_alias="JIRA_API_TOKEN")
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api", validation_alias="SLACK_API_URL")
+    workers: int = Field(4, ge=1, le=64, validation_alias="GATEHOUSE_WORKERS")
+
+    @field_validator("github_api_url", "public_url", "slack_api_url", "jira_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/") if value else value
+
+    @property
+    def jira_enabled(self) -> bool:
+        return bool(self.jira_base_url and self.jira_email and self.jira_api_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    def private_key_pem(self) -> str:
+        if self.github_private_key is not None:
+            return self.github_private_key.get_secret_value().replace("\\n", "\n")
+        assert self.github_private_key_path is not None
+        return self.github_private_key_path.read_text(encoding="utf-8")
+
+    def resolved_rules_dir(self) -> Path:
+        """``GATEHOUSE_RULES_DIR``; when left at its default and absent, the shipped rules."""
+        if not self.rules_dir.exists() and self.rules_dir == Path("./rules"):
+            return SHIPPED_RULES
+        return self.rules_dir
+
+    def require_service(self) -> None:
+        """Raise one error naming every setting ``serve`` needs and lacks."""
+        problems = []
+        if self.github_app_id is None:
+            problems.append("GITHUB_APP_ID is required (the App's numeric id)")
+        if self.github_private_key is None and self.github_private_key_path is None:
+            problems.append("GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH is required")
+        elif self.github_private_key_path is not None and not self.github_private_key_path.is_file():
+            problems.append(f"GITHUB_PRIVATE_KEY_PATH: no such file {self.github_private_key_path}")
+        if self.github_webhook_secret is None:
+            problems.append("GITHUB_WEBHOOK_SECRET is required (the webhook secret)")
+        partial = [self.jira_base_url, self.jira_email, self.jira_api_token]
+        if any(partial) and not all(partial):
+            problems.append("Jira needs all of JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN")
+        if problems:
+            raise SettingsError("; ".join(problems))
+
+
+def load_settings(**overrides: object) -> ServiceSettings:
+    """Build the settings from the environment (and ``.env``), naming every bad value."""
+    try:
+        return ServiceSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        names = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            names.append(f"{field.upper()}: {error['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(names)) from None

@@ -1,0 +1,65 @@
+"""The FastAPI application, built by a factory from a running :class:`Gatehouse`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app import __version__
+from app.container import Gatehouse
+from app.web.pages import pages_router
+from app.web.webhook import webhook_router
+
+
+def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if manage_worker:
+            gatehouse.start()
+        try:
+            yield
+        finally:
+            if manage_worker:
+                gatehouse.stop()
+
+    app = FastAPI(title="gatehouse", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    secret = gatehouse.settings.github_webhook_secret
+    assert secret is not None
+    app.include_router(
+        webhook_router(
+            secret.get_secret_value().encode(),
+            gatehouse.deliveries,
+            gatehouse.worker.notify,
+            gatehouse.metrics,
+        )
+    )
+    app.include_router(pages_router(gatehouse))
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        database = await run_in_threadpool(gatehouse.db.ping)
+        rules = gatehouse.rules.organisation()
+        ready = database and rules.compiled is not None
+        body = {
+            "status": "ready" if ready else "not ready",
+            "database": "ok" if database else "unreachable",
+            "rules": "ok" if rules.compiled is not None else rules.error,
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        pending = await run_in_threadpool(gatehouse.deliveries.pending_count)
+        gatehouse.metrics.pending.set(pending)
+        return Response(generate_latest(gatehouse.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
