@@ -61,8 +61,11 @@ def _load_rules(directory: Path) -> RuleSet:
 
 def _files_from(args: argparse.Namespace) -> tuple[ChangedFile, ...]:
     if args.paths:
-        return tuple(ChangedFile(path=p.strip().lstrip("./") if p.startswith("./") else p.strip())
-                     for p in args.paths if p.strip())
+        return tuple(
+            ChangedFile(path=p.strip().lstrip("./") if p.startswith("./") else p.strip())
+            for p in args.paths
+            if p.strip()
+        )
     if args.git:
         if ".." not in args.git:
             raise InputError(f"--git takes a range BASE..HEAD, got {args.git!r}")

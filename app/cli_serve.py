@@ -26,6 +26,12 @@ def run_serve(args: argparse.Namespace) -> int:
     settings.require_service()
     gatehouse = Gatehouse(settings)
     app = create_app(gatehouse)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                log_config=None)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        log_config=None,
+    )
     return 0

@@ -118,7 +118,9 @@ class Gatehouse:
             outcome = "error"
             raise
         finally:
-            self.metrics.processing.labels(event=delivery.event).observe(time.perf_counter() - started)
+            self.metrics.processing.labels(event=delivery.event).observe(
+                time.perf_counter() - started
+            )
             self.metrics.deliveries.labels(event=delivery.event, outcome=outcome).inc()
 
     def start(self) -> None:

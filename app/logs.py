@@ -15,13 +15,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("log_context", default={})
+_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "log_context", default=None
+)
 
 
 @contextmanager
 def log_context(**values: Any) -> Iterator[None]:
     """Add fields (``delivery``, ``repository``, ``pr``...) to every log line inside."""
-    token = _context.set({**_context.get(), **{k: v for k, v in values.items() if v is not None}})
+    token = _context.set(
+        {**(_context.get() or {}), **{k: v for k, v in values.items() if v is not None}}
+    )
     try:
         yield
     finally:
@@ -35,7 +39,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            **_context.get(),
+            **(_context.get() or {}),
         }
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
@@ -45,7 +49,7 @@ class JsonFormatter(logging.Formatter):
 class ContextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
-        extra = " ".join(f"{k}={v}" for k, v in _context.get().items())
+        extra = " ".join(f"{k}={v}" for k, v in (_context.get() or {}).items())
         return f"{base} [{extra}]" if extra else base
 
 
@@ -54,7 +58,9 @@ def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) ->
     use_json = not sys.stderr.isatty() if json_lines is None else json_lines
     handler = logging.StreamHandler()
     handler.setFormatter(
-        JsonFormatter() if use_json else ContextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        JsonFormatter()
+        if use_json
+        else ContextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

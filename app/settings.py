@@ -76,7 +76,9 @@ class ServiceSettings(BaseSettings):
             problems.append("GITHUB_APP_ID is required (the App's numeric id)")
         if self.github_private_key is None and self.github_private_key_path is None:
             problems.append("GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH is required")
-        elif self.github_private_key_path is not None and not self.github_private_key_path.is_file():
+        elif (
+            self.github_private_key_path is not None and not self.github_private_key_path.is_file()
+        ):
             problems.append(f"GITHUB_PRIVATE_KEY_PATH: no such file {self.github_private_key_path}")
         if self.github_webhook_secret is None:
             problems.append("GITHUB_WEBHOOK_SECRET is required (the webhook secret)")

@@ -42,8 +42,12 @@ class Dispatcher:
         if route is None:
             return
         number = route.numbers[0] if route.numbers else None
-        with log_context(delivery=delivery.delivery_id, repository=route.repository, pr=number,
-                         event=f"{route.event}.{route.action}"):
+        with log_context(
+            delivery=delivery.delivery_id,
+            repository=route.repository,
+            pr=number,
+            event=f"{route.event}.{route.action}",
+        ):
             installation = route.installation_id or self.github.installation_for(route.repository)
             client = self.github.installation(installation)
             self._route(client, route.event, route.action, route.numbers, payload)
@@ -68,18 +72,26 @@ class Dispatcher:
             run = payload["check_run"]
             if run.get("name") != self.check_name:
                 return
-            if action == "requested_action" and (payload.get("requested_action") or {}).get("identifier") != "rerun":
+            if (
+                action == "requested_action"
+                and (payload.get("requested_action") or {}).get("identifier") != "rerun"
+            ):
                 return
             self._rerun(client, repo, numbers, payload, f"check_run.{action}")
         elif event == "check_suite":
             self._rerun(client, repo, numbers, payload, "check_suite.rerequested")
         elif event == "merge_group":
-            check_merge_group(client, self.pulls.reconciler, self.pulls.records,
-                              self.check_name, payload, numbers)
+            check_merge_group(
+                client, self.pulls.reconciler, self.pulls.records, self.check_name, payload, numbers
+            )
 
     def _rerun(
-        self, client: InstallationClient, repo: str, numbers: tuple[int, ...],
-        payload: dict[str, Any], trigger: str,
+        self,
+        client: InstallationClient,
+        repo: str,
+        numbers: tuple[int, ...],
+        payload: dict[str, Any],
+        trigger: str,
     ) -> None:
         for number in numbers:
             self.pulls.rerun(client, repo, number, payload, trigger)

@@ -40,15 +40,24 @@ def check_merge_group(
             continue
         pull = client.get_pull(repo, number)
         snapshot = build_snapshot(
-            client, loaded.compiled.ruleset, repo, pull,
+            client,
+            loaded.compiled.ruleset,
+            repo,
+            pull,
             overrides=_overrides(records.load(repo, number)),
         )
         result = evaluate(loaded.compiled.ruleset, snapshot, loaded.compiled)
         waiting = [r.name for r in result.requirements if not r.satisfied]
-        note = "may merge" if result.conclusion is Conclusion.SUCCESS else "waiting on " + ", ".join(waiting)
+        note = (
+            "may merge"
+            if result.conclusion is Conclusion.SUCCESS
+            else "waiting on " + ", ".join(waiting)
+        )
         verdicts.append((number, result.conclusion, note))
     if not numbers:
-        verdicts.append((0, Conclusion.FAILURE, "no pull request could be found for this merge group"))
+        verdicts.append(
+            (0, Conclusion.FAILURE, "no pull request could be found for this merge group")
+        )
     passed = all(v[1] is Conclusion.SUCCESS for v in verdicts)
     lines = [f"- #{n}: {note}" if n else f"- {note}" for n, _, note in verdicts]
     client.create_check_run(

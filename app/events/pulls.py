@@ -40,7 +40,9 @@ class PullHandlers:
                 return pull
         return client.get_pull(repo, number)
 
-    def pull_request(self, client: InstallationClient, action: str, payload: dict[str, Any]) -> None:
+    def pull_request(
+        self, client: InstallationClient, action: str, payload: dict[str, Any]
+    ) -> None:
         repo = payload["repository"]["full_name"]
         pull = payload["pull_request"]
         number = int(pull["number"])
@@ -68,11 +70,21 @@ class PullHandlers:
         if current.get("state") == "closed":
             return
         self.reconciler.reconcile(
-            client, repo, current, default_branch=_default_branch(payload),
+            client,
+            repo,
+            current,
+            default_branch=_default_branch(payload),
             trigger=f"pull_request_review.{action}",
         )
 
-    def rerun(self, client: InstallationClient, repo: str, number: int, payload: dict[str, Any], trigger: str) -> None:
+    def rerun(
+        self,
+        client: InstallationClient,
+        repo: str,
+        number: int,
+        payload: dict[str, Any],
+        trigger: str,
+    ) -> None:
         pull = client.get_pull(repo, number)
         if pull.get("state") == "closed":
             return

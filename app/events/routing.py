@@ -71,7 +71,9 @@ def _numbers(event: str, payload: dict[str, Any]) -> tuple[int, ...]:
         return (int(number),) if number is not None else ()
     if event in ("check_run", "check_suite"):
         body = payload.get(event) or {}
-        pulls = body.get("pull_requests") or (body.get("check_suite") or {}).get("pull_requests") or []
+        pulls = (
+            body.get("pull_requests") or (body.get("check_suite") or {}).get("pull_requests") or []
+        )
         return tuple(sorted({int(p["number"]) for p in pulls if "number" in p}))
     if event == "merge_group":
         ref = (payload.get("merge_group") or {}).get("head_ref", "")

@@ -26,9 +26,16 @@ class InstallationClient:
     def __init__(self, transport: Transport) -> None:
         self.t = transport
 
+    def _object(self, operation: str, verb: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        """A call whose answer is a JSON object."""
+        data = self.t.call(operation, verb, url, **kwargs)[1]
+        if not isinstance(data, dict):
+            raise GitHubError(operation, 0, "expected a JSON object in the answer")
+        return data
+
     # pull requests
     def get_pull(self, repo: str, number: int) -> dict[str, Any]:
-        return self.t.call("pulls/get", "GET", f"{_repo(repo)}/pulls/{number}")[1]  # type: ignore[no-any-return]
+        return self._object("pulls/get", "GET", f"{_repo(repo)}/pulls/{number}")
 
     def list_files(self, repo: str, number: int) -> list[dict[str, Any]]:
         url = f"{_repo(repo)}/pulls/{number}/files"
@@ -39,7 +46,7 @@ class InstallationClient:
 
     def list_requested_reviewers(self, repo: str, number: int) -> dict[str, Any]:
         url = f"{_repo(repo)}/pulls/{number}/requested_reviewers"
-        return self.t.call("pulls/list-requested-reviewers", "GET", url)[1]  # type: ignore[no-any-return]
+        return self._object("pulls/list-requested-reviewers", "GET", url)
 
     def request_reviewers(
         self, repo: str, number: int, reviewers: list[str], teams: list[str]
@@ -54,15 +61,19 @@ class InstallationClient:
 
     def compare(self, repo: str, base: str, head: str) -> dict[str, Any]:
         url = f"{_repo(repo)}/compare/{base}...{head}"
-        return self.t.call("repos/compare-commits-with-basehead", "GET", url, params={"per_page": 100})[1]  # type: ignore[no-any-return]
+        return self._object(
+            "repos/compare-commits-with-basehead", "GET", url, params={"per_page": 100}
+        )
 
     # check runs
     def create_check_run(self, repo: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self.t.call("checks/create", "POST", f"{_repo(repo)}/check-runs", body=body)[1]  # type: ignore[no-any-return]
+        return self._object("checks/create", "POST", f"{_repo(repo)}/check-runs", body=body)
 
-    def update_check_run(self, repo: str, check_run_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    def update_check_run(
+        self, repo: str, check_run_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
         url = f"{_repo(repo)}/check-runs/{check_run_id}"
-        return self.t.call("checks/update", "PATCH", url, body=body)[1]  # type: ignore[no-any-return]
+        return self._object("checks/update", "PATCH", url, body=body)
 
     def find_check_runs(self, repo: str, ref: str, name: str) -> list[dict[str, Any]]:
         url = f"{_repo(repo)}/commits/{ref}/check-runs"
@@ -75,11 +86,11 @@ class InstallationClient:
 
     def create_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
         url = f"{_repo(repo)}/issues/{number}/comments"
-        return self.t.call("issues/create-comment", "POST", url, body={"body": body})[1]  # type: ignore[no-any-return]
+        return self._object("issues/create-comment", "POST", url, body={"body": body})
 
     def update_comment(self, repo: str, comment_id: int, body: str) -> dict[str, Any]:
         url = f"{_repo(repo)}/issues/comments/{comment_id}"
-        return self.t.call("issues/update-comment", "PATCH", url, body={"body": body})[1]  # type: ignore[no-any-return]
+        return self._object("issues/update-comment", "PATCH", url, body={"body": body})
 
     def add_reaction(self, repo: str, comment_id: int, content: str = "+1") -> None:
         url = f"{_repo(repo)}/issues/comments/{comment_id}/reactions"
@@ -103,8 +114,11 @@ class InstallationClient:
         params = {"ref": ref} if ref else None
         try:
             data = self.t.call(
-                "repos/get-content", "GET", f"{_repo(repo)}/contents/{quote(path)}",
-                params=params, cache=True,
+                "repos/get-content",
+                "GET",
+                f"{_repo(repo)}/contents/{quote(path)}",
+                params=params,
+                cache=True,
             )[1]
         except GitHubError as exc:
             if exc.status == 404:
@@ -127,7 +141,9 @@ class InstallationClient:
     def team_members(self, team: str) -> list[str]:
         org, _, slug = team.partition("/")
         url = f"/orgs/{quote(org)}/teams/{quote(slug)}/members"
-        members = self.t.call("teams/list-members-in-org", "GET", url, params={"per_page": 100}, cache=True)[1]
+        members = self.t.call(
+            "teams/list-members-in-org", "GET", url, params={"per_page": 100}, cache=True
+        )[1]
         return [m["login"] for m in members or []]
 
     def is_team_member(self, team: str, login: str) -> bool:

@@ -133,5 +133,7 @@ def _team_members(
         listed = {m.github.lower() for m in group.members}
         if not reviewers - listed:
             continue
-        members[group_id] = frozenset(login.lower() for login in client.team_members(group.github_team))
+        members[group_id] = frozenset(
+            login.lower() for login in client.team_members(group.github_team)
+        )
     return members

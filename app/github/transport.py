@@ -55,7 +55,9 @@ class CallStats:
     def total(self, *, include_not_modified: bool = True) -> int:
         with self._lock:
             return sum(
-                n for (_, status), n in self.counts.items() if include_not_modified or status != "304"
+                n
+                for (_, status), n in self.counts.items()
+                if include_not_modified or status != "304"
             )
 
     def snapshot(self) -> dict[str, int]:
@@ -199,10 +201,10 @@ def _retry_wait(status: int, headers: dict[str, Any], data: Any, attempt: int) -
         if retry_after and retry_after.isdigit():
             return min(float(retry_after), MAX_RETRY_AFTER_SECONDS)
         if "rate limit" in _message(data).lower():
-            return min(2.0**attempt, MAX_RETRY_AFTER_SECONDS)
+            return min(float(2**attempt), MAX_RETRY_AFTER_SECONDS)
         return None
     if status in RETRYABLE:
-        return 0.25 * 2 ** (attempt - 1)
+        return 0.25 * float(2 ** (attempt - 1))
     return None
 
 

@@ -61,7 +61,9 @@ def _explain(error: Any) -> tuple[Location, str, bool]:
         suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
         return loc, f"unknown key {field!r}{suffix}", True
     if kind == "missing":
-        return loc[:-1], f"{field!r} is required", False
+        where = ".".join(str(part) for part in loc[:-1])
+        text = f"{field!r} is required"
+        return loc[:-1], f"{where}: {text}" if where else text, False
     message = str(error["msg"]).removeprefix("Value error, ")
     where = ".".join(str(part) for part in loc)
     return loc, f"{where}: {message}" if where else message, False
@@ -89,7 +91,11 @@ def _friendly(message: str, doc: SourceDocument) -> str:
         rules = doc.data.get("rules") if isinstance(doc.data, dict) else None
         index = int(parts[1])
         rule = rules[index] if isinstance(rules, list) and index < len(rules) else None
-        label = f"rule {rule['id']!r}" if isinstance(rule, dict) and "id" in rule else f"rule #{index + 1}"
+        label = (
+            f"rule {rule['id']!r}"
+            if isinstance(rule, dict) and "id" in rule
+            else f"rule #{index + 1}"
+        )
         field = ".".join(parts[2:])
         return f"{label}: {field}: {rest}" if field else f"{label}: {rest}"
     return message
@@ -107,8 +113,12 @@ def _validate_file(
     for key in data:
         if key not in allowed:
             hint = difflib.get_close_matches(key, allowed, n=1)
-            suffix = f" (did you mean {hint[0]!r}?)" if hint else f" (allowed: {', '.join(allowed)})"
-            issues.append(RulesIssue(name, doc.line_of((key,), key=True), f"unknown key {key!r}{suffix}"))
+            suffix = (
+                f" (did you mean {hint[0]!r}?)" if hint else f" (allowed: {', '.join(allowed)})"
+            )
+            issues.append(
+                RulesIssue(name, doc.line_of((key,), key=True), f"unknown key {key!r}{suffix}")
+            )
     parts: dict[str, Any] = {}
     if data.get("settings") is not None:
         schema = RepoSettings if repository else Settings
@@ -119,7 +129,9 @@ def _validate_file(
     if not repository and data.get("groups") is not None:
         groups = data["groups"]
         if not isinstance(groups, dict):
-            issues.append(RulesIssue(name, doc.line_of(("groups",)), "groups must be a mapping of group ids"))
+            issues.append(
+                RulesIssue(name, doc.line_of(("groups",)), "groups must be a mapping of group ids")
+            )
         else:
             valid = {}
             for group_id, body in groups.items():
@@ -218,7 +230,9 @@ def load_rules_dir(directory: Path) -> RuleSet:
             if rule.id in rule_origin:
                 issues.append(
                     RulesIssue(
-                        item.name, line, f"rule id {rule.id!r} is already used in {rule_origin[rule.id]}"
+                        item.name,
+                        line,
+                        f"rule id {rule.id!r} is already used in {rule_origin[rule.id]}",
                     )
                 )
                 continue
@@ -231,7 +245,11 @@ def load_rules_dir(directory: Path) -> RuleSet:
             if rule is not None and rule.group not in known and groups is not None:
                 issues.append(_unknown_group(item, index, rule, known))
     if groups is None and rules:
-        issues.append(RulesIssue(str(directory), 1, "no file defines 'groups', so no rule can name a reviewing group"))
+        issues.append(
+            RulesIssue(
+                str(directory), 1, "no file defines 'groups', so no rule can name a reviewing group"
+            )
+        )
     if issues:
         raise RulesError(sorted(issues, key=lambda i: (i.file, i.line)))
     return RuleSet(settings=settings or Settings(), groups=known, rules=tuple(rules))
@@ -269,7 +287,9 @@ def apply_repo_rules(base: RuleSet, text: str, name: str = REPO_RULES_PATH) -> R
         if base.settings.jira.require_key and changes.get("require_key") is False:
             line = doc.line_of(("settings", "jira", "require_key"))
             issues.append(
-                RulesIssue(name, line, "require_key cannot be turned off: the organisation requires it")
+                RulesIssue(
+                    name, line, "require_key cannot be turned off: the organisation requires it"
+                )
             )
         jira = base.settings.jira.model_copy(update=changes)
         settings = base.settings.model_copy(update={"jira": jira})
@@ -281,7 +301,11 @@ def apply_repo_rules(base: RuleSet, text: str, name: str = REPO_RULES_PATH) -> R
         line = doc.line_of(("rules", index))
         if rule.id in existing:
             issues.append(
-                RulesIssue(name, line, f"rule id {rule.id!r} is an organisation rule and cannot be redefined")
+                RulesIssue(
+                    name,
+                    line,
+                    f"rule id {rule.id!r} is an organisation rule and cannot be redefined",
+                )
             )
             continue
         existing.add(rule.id)

@@ -39,7 +39,9 @@ class JiraSettings(Strict):
     @classmethod
     def _project_key(cls, value: str) -> str:
         if not _JIRA_PROJECT.match(value):
-            raise ValueError(f"{value!r} is not a Jira project key (upper-case letters, e.g. LFXV2)")
+            raise ValueError(
+                f"{value!r} is not a Jira project key (upper-case letters, e.g. LFXV2)"
+            )
         return value
 
     @field_validator("labels")

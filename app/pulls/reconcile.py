@@ -91,13 +91,19 @@ class Reconciler:
             evaluation = failed_evaluation(loaded.error or "the rules could not be loaded")
             output = render_check_run(evaluation, PullContext(details_url=details))
             self.checks.finish(client, repo, run_id, output, details)
-            self._publish_comment(client, repo, number, evaluation, PullContext(details_url=details), new_pull)
+            self._publish_comment(
+                client, repo, number, evaluation, PullContext(details_url=details), new_pull
+            )
             self._remember(repo, number, pull, evaluation, PullContext(), trigger)
             return evaluation
         compiled = loaded.compiled
         snapshot = build_snapshot(
-            client, compiled.ruleset, repo, pull,
-            fetch_reviews=not new_pull, overrides=_overrides(doc),
+            client,
+            compiled.ruleset,
+            repo,
+            pull,
+            fetch_reviews=not new_pull,
+            overrides=_overrides(doc),
         )
         evaluation = evaluate(compiled.ruleset, snapshot, compiled)
         requests = (
@@ -105,7 +111,9 @@ class Reconciler:
             if not draft and evaluation.requirements
             else ReviewRequests(asked={g: tuple(v) for g, v in doc.get("requested", {}).items()})
         )
-        state = ReconcileState(client, compiled.ruleset, snapshot, evaluation, pull, requests, draft)
+        state = ReconcileState(
+            client, compiled.ruleset, snapshot, evaluation, pull, requests, draft
+        )
         for extension in self.extensions:
             extension.contribute(state)
         evaluation = state.evaluation
@@ -190,8 +198,15 @@ class Reconciler:
                 number=number,
                 actor="gatehouse",
                 summary=f"{view['conclusion']}: "
-                + (", ".join(f"{g['group']} {g['conclusion']}" for g in view["groups"]) or "no review required"),
-                detail={"trigger": trigger, "head_sha": pull["head"]["sha"], **{"groups": view["groups"]}},
+                + (
+                    ", ".join(f"{g['group']} {g['conclusion']}" for g in view["groups"])
+                    or "no review required"
+                ),
+                detail={
+                    "trigger": trigger,
+                    "head_sha": pull["head"]["sha"],
+                    **{"groups": view["groups"]},
+                },
             )
             for group in evaluation.requirements:
                 for login in group.approved_by:

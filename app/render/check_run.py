@@ -66,7 +66,7 @@ def render_check_run(evaluation: Evaluation, context: PullContext) -> CheckOutpu
         title=md.title(evaluation)[:250],
         summary=summary,
         text="",
-        annotations=tuple(annotations(evaluation)),
+        annotations=tuple(line_annotations(evaluation)),
     )
 
 
@@ -78,7 +78,9 @@ def _ticket_line(context: PullContext) -> str:
     elif ticket.key:
         head = f"{ticket.key} ({ticket.state})"
     else:
-        head = {"off": "No ticket is tracked: Jira is not configured."}.get(ticket.state, ticket.state)
+        head = {"off": "No ticket is tracked: Jira is not configured."}.get(
+            ticket.state, ticket.state
+        )
     return f"{head} {ticket.note}".strip()
 
 
@@ -91,7 +93,7 @@ def truncate(text: str, limit: int) -> str:
     return text[: limit - len(note)] + note
 
 
-def annotations(evaluation: Evaluation) -> list[dict[str, Any]]:
+def line_annotations(evaluation: Evaluation) -> list[dict[str, Any]]:
     """Annotations on the added lines that matched ``changed_lines`` (removed lines no
     longer exist in the head commit, so they are listed in the summary only)."""
     result: list[dict[str, Any]] = []

@@ -31,10 +31,14 @@ def render_text(evaluation: Evaluation, ruleset: RuleSet) -> str:
     for req in evaluation.requirements:
         group = ruleset.groups[req.group]
         who = ", ".join(m.display for m in group.members) or group.github_team or "the group"
-        out.append(f"  - get {req.missing or req.approvals_needed} approval(s) from {req.name}: {who}")
+        out.append(
+            f"  - get {req.missing or req.approvals_needed} approval(s) from {req.name}: {who}"
+        )
     if evaluation.needs_jira:
-        out.append(f"  - track the change in Jira ({ruleset.settings.jira.project}); "
-                   "put the key in the PR title, branch or body")
+        out.append(
+            f"  - track the change in Jira ({ruleset.settings.jira.project}); "
+            "put the key in the PR title, branch or body"
+        )
     if any(r.group == "architecture" for r in evaluation.requirements):
         review = ruleset.settings.architecture_review
         out.append(

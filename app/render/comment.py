@@ -11,7 +11,7 @@ MARKER = "<!-- gatehouse:sticky -->"
 COMMENT_LIMIT = 65_000
 HEADLINE = {
     Conclusion.SUCCESS: "✅ **gatehouse**: every required review is in.",
-    Conclusion.ACTION_REQUIRED: "⏳ **gatehouse**: this pull request needs review before it merges.",
+    Conclusion.ACTION_REQUIRED: "⏳ **gatehouse**: this pull request needs review before merging.",
     Conclusion.FAILURE: "❌ **gatehouse**: this pull request cannot merge yet.",
 }
 COMMANDS = (
@@ -39,7 +39,11 @@ def render_comment(evaluation: Evaluation, context: PullContext) -> str:
         lines.append(f"Matched rules: {names}.")
         lines.append("")
     if context.ticket is not None and context.ticket.key:
-        link = f"[{context.ticket.key}]({context.ticket.url})" if context.ticket.url else context.ticket.key
+        link = (
+            f"[{context.ticket.key}]({context.ticket.url})"
+            if context.ticket.url
+            else context.ticket.key
+        )
         lines += [f"Jira: {link} ({context.ticket.state})", ""]
     elif context.ticket is not None and context.ticket.note:
         lines += [f"Jira: {context.ticket.note}", ""]

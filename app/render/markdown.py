@@ -64,7 +64,9 @@ def requirements_table(evaluation: Evaluation, context: PullContext) -> list[str
 def rule_sections(evaluation: Evaluation) -> list[str]:
     lines: list[str] = []
     for match in evaluation.matches:
-        lines.append(f"- **{code(match.rule_id)}** {match.title} → {_group_name(evaluation, match)}")
+        lines.append(
+            f"- **{code(match.rule_id)}** {match.title} → {_group_name(evaluation, match)}"
+        )
         if match.assumed:
             lines.append("  - not ruled out: GitHub did not list every file")
         for found in match.files[:MAX_FILES_PER_RULE]:
@@ -83,12 +85,14 @@ def _file_lines(found: FileMatch) -> list[str]:
     name = code(found.path)
     if found.previous_path and found.previous_path != found.path:
         name = f"{code(found.previous_path)} → {code(found.path)}"
-    extra = {"removed": " (deleted)", "added": " (new)", "renamed": " (renamed)"}.get(found.status, "")
+    extra = {"removed": " (deleted)", "added": " (new)", "renamed": " (renamed)"}.get(
+        found.status, ""
+    )
     if found.reason == "unknown-lines":
         extra += " (GitHub withheld the diff: counted)"
     lines = [f"  - {name}{extra}"]
     for hit in found.lines[:MAX_LINES_PER_FILE]:
-        sign = "+" if hit.side == "added" else "−"
+        sign = "+" if hit.side == "added" else "-"
         lines.append(f"    - line {hit.line}: {code(sign + ' ' + hit.text.strip()[:120])}")
     if len(found.lines) > MAX_LINES_PER_FILE:
         lines.append(f"    - … and {len(found.lines) - MAX_LINES_PER_FILE} more matching lines")

@@ -27,7 +27,9 @@ def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
             if manage_worker:
                 gatehouse.stop()
 
-    app = FastAPI(title="gatehouse", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="gatehouse", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     secret = gatehouse.settings.github_webhook_secret
     assert secret is not None
     app.include_router(

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 STYLE = (
     "body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
+    "table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
     "code{background:#f4f4f4;padding:0 .2rem}.success{color:#1a7f37}.failure{color:#cf222e}"
     ".action_required{color:#9a6700}"
 )
@@ -49,7 +50,9 @@ def render_page(repo: str, number: int, doc: dict[str, Any]) -> str:
     for problem in view.get("problems", []):
         parts.append(f"<p class=failure><pre>{escape(problem['message'])}</pre></p>")
     if view["groups"]:
-        parts.append("<h2>Required reviews</h2><table><tr><th>Group<th>Approvals<th>Status<th>Asked<th>Due")
+        parts.append(
+            "<h2>Required reviews</h2><table><tr><th>Group<th>Approvals<th>Status<th>Asked<th>Due"
+        )
         requested = doc.get("requested_view", {})
         due = doc.get("due_view", {})
         for group in view["groups"]:
@@ -58,7 +61,8 @@ def render_page(repo: str, number: int, doc: dict[str, Any]) -> str:
             parts.append(
                 f"<tr><td>{escape(group['name'])}<td>{len(group['approved_by'])} / "
                 f"{group['approvals_needed']}<td class='{escape(group['conclusion'])}'>"
-                f"{escape(group['override'] or group['conclusion'])}<td>{escape(asked)}<td>{escape(due_text)}"
+                f"{escape(group['override'] or group['conclusion'])}"
+                f"<td>{escape(asked)}<td>{escape(due_text)}"
             )
         parts.append("</table>")
     else:
@@ -68,7 +72,8 @@ def render_page(repo: str, number: int, doc: dict[str, Any]) -> str:
         for found in rule["files"]:
             parts.append(f"<li><code>{escape(found['path'])}</code> ({escape(found['status'])})")
             lines = "".join(
-                f"<li>line {h['line']}: <code>{escape(h['text'])}</code>" for h in found["lines"][:50]
+                f"<li>line {h['line']}: <code>{escape(h['text'])}</code>"
+                for h in found["lines"][:50]
             )
             if lines:
                 parts.append(f"<ul>{lines}</ul>")
@@ -84,6 +89,8 @@ def render_page(repo: str, number: int, doc: dict[str, Any]) -> str:
         parts.append("</ul>")
     ticket = doc.get("ticket_view")
     if ticket:
-        parts.append(f"<h2>Jira</h2><p>{escape(str(ticket.get('key') or ''))} {escape(ticket['state'])} "
-                     f"{escape(ticket.get('note', ''))}</p>")
+        parts.append(
+            f"<h2>Jira</h2><p>{escape(str(ticket.get('key') or ''))} {escape(ticket['state'])} "
+            f"{escape(ticket.get('note', ''))}</p>"
+        )
     return "".join(parts)
