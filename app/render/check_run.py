@@ -56,6 +56,10 @@ def render_check_run(evaluation: Evaluation, context: PullContext) -> CheckOutpu
         lines.append("### Jira")
         lines.append(_ticket_line(context))
         lines.append("")
+    if context.notes:
+        lines.append("### Notes")
+        lines += [f"- {note}" for note in context.notes]
+        lines.append("")
     steps = md.next_steps(evaluation, context)
     if steps:
         lines.append("### Next steps")

@@ -47,6 +47,8 @@ def render_comment(evaluation: Evaluation, context: PullContext) -> str:
         lines += [f"Jira: {link} ({context.ticket.state})", ""]
     elif context.ticket is not None and context.ticket.note:
         lines += [f"Jira: {context.ticket.note}", ""]
+    for note in context.notes:
+        lines += [f"> {note}", ""]
     steps = md.next_steps(evaluation, context)
     if steps:
         lines.append("**Next steps**")

@@ -1,0 +1,1 @@
+"""Jira tickets and Slack messages for pull requests, exactly once each."""
