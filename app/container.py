@@ -16,7 +16,9 @@ from app.events.dispatch import Dispatcher
 from app.events.pulls import PullHandlers
 from app.github.app import GitHubApp
 from app.github.transport import CallStats
+from app.jira import JiraClient
 from app.jobs.intake import IntakeWorker
+from app.jobs.scheduler import Scheduler
 from app.pulls.check_publisher import CheckPublisher
 from app.pulls.extension import PullExtension
 from app.pulls.reconcile import Reconciler
@@ -24,6 +26,7 @@ from app.pulls.reviewers import ReviewerRequester
 from app.pulls.rules_provider import RulesProvider
 from app.pulls.sticky import StickyComment
 from app.settings import ServiceSettings
+from app.slack import SlackClient
 from app.store import (
     AssignmentStore,
     AuditLog,
@@ -31,9 +34,11 @@ from app.store import (
     DeliveryStore,
     EffectStore,
     RecordStore,
+    Timer,
     TimerStore,
     utc_now,
 )
+from app.tracking.jira_flow import RETRY_KIND, JiraTracking
 from app.web.metrics import Metrics
 
 log = logging.getLogger("gatehouse")
@@ -81,7 +86,35 @@ class Gatehouse:
         org = self.rules.organisation().compiled
         check_name = org.ruleset.settings.check_name if org else "gatehouse"
         self.check_name = check_name
-        self.extensions: list[PullExtension] = []
+        self.jira = (
+            JiraClient(
+                settings.jira_base_url or "",
+                settings.jira_email or "",
+                settings.jira_api_token.get_secret_value() if settings.jira_api_token else "",
+                on_call=lambda op, outcome: self._observe_outbound("jira", op, outcome),
+            )
+            if settings.jira_enabled
+            else None
+        )
+        self.slack = (
+            SlackClient(
+                settings.slack_api_url,
+                settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "",
+                on_call=lambda op, outcome: self._observe_outbound("slack", op, outcome),
+            )
+            if settings.slack_enabled
+            else None
+        )
+        self.tracking = JiraTracking(
+            self.jira,
+            self.slack,
+            self.effects,
+            self.records,
+            self.timers,
+            self.audit,
+            self.runtime.now,
+        )
+        self.extensions: list[PullExtension] = [self.tracking]
         self.reconciler = Reconciler(
             rules=self.rules,
             records=self.records,
@@ -92,8 +125,12 @@ class Gatehouse:
             public_url=settings.public_url,
             extensions=self.extensions,
         )
-        self.pulls = PullHandlers(self.reconciler, self.records, self.assignments, self.audit)
+        self.pulls = PullHandlers(
+            self.reconciler, self.records, self.assignments, self.audit, self.github
+        )
         self.dispatcher = Dispatcher(self.github, self.pulls, check_name)
+        self.scheduler = Scheduler(self.timers)
+        self.scheduler.on(RETRY_KIND, self._retry_tracking)
         self.worker = IntakeWorker(
             self.deliveries,
             self._handle,
@@ -105,6 +142,14 @@ class Gatehouse:
         self.metrics.github_calls.labels(operation=operation, status=status).inc()
         if self.stats.rate_limit_remaining is not None:
             self.metrics.rate_limit.set(self.stats.rate_limit_remaining)
+
+    def _observe_outbound(self, service: str, operation: str, outcome: str) -> None:
+        self.metrics.outbound.labels(service=service, operation=operation, outcome=outcome).inc()
+
+    def _retry_tracking(self, timer: Timer) -> None:
+        repo = str(timer.payload["repository"])
+        number = int(timer.payload["number"])
+        self.pulls.reconcile_number(repo, number, trigger="retry:jira-slack")
 
     def _handle(self, delivery: object) -> None:
         from app.store import Delivery
@@ -125,7 +170,12 @@ class Gatehouse:
 
     def start(self) -> None:
         self.worker.start()
+        self.scheduler.start()
 
     def stop(self) -> None:
+        self.scheduler.stop()
         self.worker.stop(timeout=30)
+        for client in (self.jira, self.slack):
+            if client is not None:
+                client.close()
         self.db.dispose()

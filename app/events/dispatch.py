@@ -50,6 +50,8 @@ class Dispatcher:
         ):
             installation = route.installation_id or self.github.installation_for(route.repository)
             client = self.github.installation(installation)
+            for pr_number in route.numbers:
+                self.pulls.remember_installation(route.repository, pr_number, installation)
             self._route(client, route.event, route.action, route.numbers, payload)
 
     def _route(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.github.app import GitHubApp
 from app.github.client import InstallationClient
 from app.pulls.reconcile import Reconciler
 from app.store import AssignmentStore, AuditLog, RecordStore
@@ -19,7 +20,9 @@ class PullHandlers:
         records: RecordStore,
         assignments: AssignmentStore,
         audit: AuditLog,
+        github: GitHubApp,
     ) -> None:
+        self.github = github
         self.reconciler = reconciler
         self.records = records
         self.assignments = assignments
@@ -75,6 +78,23 @@ class PullHandlers:
             current,
             default_branch=_default_branch(payload),
             trigger=f"pull_request_review.{action}",
+        )
+
+    def remember_installation(self, repo: str, number: int, installation_id: int) -> None:
+        if self.records.load(repo, number).get("installation_id") != installation_id:
+            self.records.update(repo, number, lambda d: d.update(installation_id=installation_id))
+
+    def reconcile_number(self, repo: str, number: int, *, trigger: str) -> None:
+        """Re-evaluate a pull request from a timer (no event payload at hand)."""
+        doc = self.records.load(repo, number)
+        installation = doc.get("installation_id") or self.github.installation_for(repo)
+        client = self.github.installation(int(installation))
+        pull = client.get_pull(repo, number)
+        if pull.get("state") == "closed":
+            return
+        default_branch = (pull.get("base", {}).get("repo") or {}).get("default_branch") or "main"
+        self.reconciler.reconcile(
+            client, repo, pull, default_branch=default_branch, trigger=trigger
         )
 
     def rerun(
