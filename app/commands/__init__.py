@@ -1,0 +1,1 @@
+"""Comment commands (SPEC section 5): parsed, authorised, then carried out."""

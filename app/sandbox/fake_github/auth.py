@@ -1,0 +1,98 @@
+"""GitHub App authentication as GitHub applies it: App JWTs on ``/app...`` endpoints,
+installation tokens everywhere else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jwt
+
+from app.sandbox.fake_github.records import App, Token, now
+from app.sandbox.fake_github.state import GitHubState
+from app.sandbox.fake_github.web import GitHubError
+
+MAX_JWT_LIFETIME = 600
+BAD_JWT = "A JSON web token could not be decoded"
+EXPIRED_JWT = (
+    "'Expiration time' claim ('exp') must be a numeric value representing the future time at "
+    "which the assertion expires"
+)
+FAR_JWT = "'Expiration time' claim ('exp') is too far in the future"
+EARLY_JWT = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"  # noqa: E501
+BAD_TOKEN = "Bad credentials"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request acts as, and which rate-limit budget it draws on."""
+
+    token: Token | None
+    app: App | None
+    bucket: str
+
+
+def _refuse(message: str) -> GitHubError:
+    return GitHubError(401, message, violation=True)
+
+
+def _credential(headers: Mapping[str, str]) -> str | None:
+    raw = headers.get("authorization", "")
+    scheme, _, value = raw.partition(" ")
+    if scheme.lower() in ("token", "bearer") and value.strip():
+        return value.strip()
+    return None
+
+
+def verify_jwt(state: GitHubState, raw: str) -> App:
+    """The App that signed ``raw``: RS256 with its registered key, ``iss`` its id (number or
+    string), ``exp`` in the future but at most ten minutes ahead, ``iat`` not in the future."""
+    try:
+        unverified = jwt.decode(raw, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise _refuse(BAD_JWT) from None
+    issuer = str(unverified.get("iss", ""))
+    app = state.apps.get(int(issuer)) if issuer.isdigit() else None
+    if app is None:
+        raise _refuse(BAD_JWT)
+    try:
+        claims = jwt.decode(
+            raw,
+            app.public_key_pem,
+            algorithms=["RS256"],
+            options={"require": ["exp", "iat", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise _refuse(EXPIRED_JWT) from None
+    except jwt.ImmatureSignatureError:
+        raise _refuse(EARLY_JWT) from None
+    except jwt.PyJWTError:
+        raise _refuse(BAD_JWT) from None
+    if int(claims["exp"]) > time.time() + MAX_JWT_LIFETIME:
+        raise _refuse(FAR_JWT)
+    return app
+
+
+def _installation_token(state: GitHubState, raw: str) -> Token:
+    token = state.tokens.get(raw)
+    if token is None or token.expires_at <= now():
+        raise _refuse(BAD_TOKEN)
+    return token
+
+
+def authenticate(state: GitHubState, kind: str, headers: Mapping[str, str]) -> Identity:
+    """Check the ``Authorization`` header for a route needing ``kind`` (token, jwt, any)."""
+    raw = _credential(headers)
+    if raw is None:
+        if kind == "any":
+            return Identity(None, None, "anonymous")
+        raise _refuse("Requires authentication")
+    is_token = raw.startswith(("ghs_", "ghu_", "ghp_"))
+    if kind == "jwt" or (kind == "any" and not is_token):
+        if is_token:
+            raise _refuse(BAD_JWT)
+        app = verify_jwt(state, raw)
+        return Identity(None, app, f"app:{app.id}")
+    token = _installation_token(state, raw)
+    return Identity(token, state.apps.get(token.app_id), token.value)

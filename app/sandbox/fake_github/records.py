@@ -1,0 +1,252 @@
+"""The records the fake GitHub keeps: plain data, mutated only under the state's lock."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED")
+PERMISSIONS = ("admin", "write", "read", "none")
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """GitHub's timestamp form, ``2026-11-30T16:00:00Z``."""
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_shas = itertools.count(1)
+
+
+def new_sha(*parts: str) -> str:
+    """A fresh 40-hex commit id, unique in the process."""
+    seed = "\0".join((str(next(_shas)), *parts))
+    return hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()
+
+
+def blob_sha(text: str) -> str:
+    """The git blob id of ``text``, as ``git hash-object`` computes it."""
+    data = text.encode()
+    header = f"blob {len(data)}\0".encode()
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def count_patch(patch: str | None) -> tuple[int, int]:
+    """Added and removed lines of a unified-diff hunk text (file headers excluded)."""
+    added = removed = 0
+    for line in (patch or "").splitlines():
+        if line.startswith("+") and not line.startswith("+++ "):
+            added += 1
+        elif line.startswith("-") and not line.startswith("--- "):
+            removed += 1
+    return added, removed
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file a commit changes. ``additions``/``deletions`` left at -1 are counted from
+    ``patch``; give them explicitly for files whose patch GitHub would omit."""
+
+    path: str
+    status: str = "modified"
+    patch: str | None = None
+    previous_filename: str | None = None
+    additions: int = -1
+    deletions: int = -1
+
+    def __post_init__(self) -> None:
+        added, removed = count_patch(self.patch)
+        if self.additions < 0:
+            object.__setattr__(self, "additions", added)
+        if self.deletions < 0:
+            object.__setattr__(self, "deletions", removed)
+
+
+@dataclass
+class User:
+    login: str
+    id: int
+    type: str = "User"
+
+
+@dataclass
+class App:
+    id: int
+    slug: str
+    public_key_pem: str
+    name: str
+    owner: str
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Installation:
+    id: int
+    account: str
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Token:
+    value: str
+    installation_id: int
+    app_id: int
+    expires_at: datetime
+
+
+@dataclass
+class Commit:
+    sha: str
+    parents: list[str]
+    message: str
+    author: str
+    changes: dict[str, FileChange]
+    at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Review:
+    id: int
+    user: str
+    state: str
+    commit_id: str
+    body: str
+    submitted_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Reaction:
+    id: int
+    user: str
+    content: str
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class Comment:
+    id: int
+    number: int
+    user: str
+    body: str
+    user_type: str = "User"
+    app_id: int | None = None
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+    reactions: list[Reaction] = field(default_factory=list)
+
+
+@dataclass
+class Label:
+    id: int
+    name: str
+    color: str = "ededed"
+    description: str = ""
+
+
+@dataclass
+class Pull:
+    id: int
+    number: int
+    author: str
+    title: str
+    body: str
+    head_ref: str
+    base_ref: str
+    base_sha: str
+    commits: list[str]
+    files: dict[str, FileChange]
+    draft: bool = False
+    state: str = "open"
+    merged: bool = False
+    merged_by: str | None = None
+    merge_commit_sha: str | None = None
+    labels: list[str] = field(default_factory=list)
+    requested_reviewers: list[str] = field(default_factory=list)
+    requested_teams: list[str] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+    closed_at: datetime | None = None
+    merged_at: datetime | None = None
+
+    @property
+    def head_sha(self) -> str:
+        return self.commits[-1]
+
+
+@dataclass
+class CheckRun:
+    id: int
+    name: str
+    head_sha: str
+    app_id: int
+    status: str = "queued"
+    conclusion: str | None = None
+    details_url: str | None = None
+    external_id: str | None = None
+    started_at: datetime | None = field(default_factory=now)
+    completed_at: datetime | None = None
+    title: str | None = None
+    summary: str | None = None
+    text: str | None = None
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Team:
+    id: int
+    org: str
+    slug: str
+    members: list[str]
+
+
+@dataclass
+class Repo:
+    id: int
+    owner: str
+    name: str
+    default_branch: str
+    installation_id: int
+    private: bool
+    branches: dict[str, str] = field(default_factory=dict)
+    commits: dict[str, Commit] = field(default_factory=dict)
+    pulls: dict[int, Pull] = field(default_factory=dict)
+    comments: dict[int, Comment] = field(default_factory=dict)
+    labels: dict[str, Label] = field(default_factory=dict)
+    check_runs: dict[int, CheckRun] = field(default_factory=dict)
+    permissions: dict[str, str] = field(default_factory=dict)
+    contents: dict[str, dict[str, str]] = field(default_factory=dict)
+    next_number: int = 1
+    created_at: datetime = field(default_factory=now)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the fake answered, as tests assert on it."""
+
+    method: str
+    path: str
+    operation_id: str | None
+    status: int
+    query: dict[str, str]
+    body_json: Any
+    at: datetime
+
+
+@dataclass
+class Fault:
+    status: int
+    times: int
+    retry_after: int | None
+    message: str | None

@@ -1,0 +1,251 @@
+"""The fake GitHub's HTTP front: one FastAPI app answering the REST operations gatehouse
+uses, the way GitHub answers them.
+
+Every request is checked against GitHub's published description (refused with 422, or 404
+for an unknown endpoint, and listed in ``state.violations``), authenticated, counted against a
+rate-limit budget, given any injected fault, answered by its handler, tagged with an ETag
+(``If-None-Match`` answers 304 for free) and recorded in ``state.requests``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request, Response
+
+from app.sandbox.contract import OpenApiContract
+from app.sandbox.fake_github import routes_apps, routes_checks, routes_issues, routes_pulls
+from app.sandbox.fake_github import routes_repos as _routes_repos
+from app.sandbox.fake_github.auth import Identity, authenticate
+from app.sandbox.fake_github.records import Fault, RecordedRequest, now
+from app.sandbox.fake_github.state import DEFAULT_HTML_BASE, GitHubState
+from app.sandbox.fake_github.web import Call, GitHubError, Reply, find_route, rate_status
+from app.sandbox.server import ServerThread, serving
+from app.sandbox.shared_dir import shared_file
+
+__all__ = ["create_app", "serve_github"]
+_ROUTE_MODULES = (routes_apps, routes_checks, routes_issues, routes_pulls, _routes_repos)
+_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+SECONDARY_LIMIT = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+    "If you reach out to GitHub Support for help, please include the request ID {id}."
+)
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def shared_contract() -> OpenApiContract | None:
+    """GitHub's description from the shared folder; when absent, says once that nothing is
+    checked."""
+    path = shared_file("github", "openapi", "github-rest-subset.json")
+    if path is None:
+        logger.warning("GitHub's API description is absent: the fake GitHub checks no request")
+        return None
+    return OpenApiContract.load(path, error_schema="basic-error")
+
+
+def _fault_error(fault: Fault, request_id: str) -> GitHubError:
+    if fault.message is not None:
+        message = fault.message
+    elif fault.status in (403, 429):
+        message = SECONDARY_LIMIT.format(id=request_id)
+    else:
+        message = HTTPStatus(fault.status).phrase
+    extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+    return GitHubError(fault.status, message, headers=extra)
+
+
+class Dispatcher:
+    """Answers one request at a time under the state's lock."""
+
+    def __init__(self, state: GitHubState, contract: OpenApiContract | None) -> None:
+        self.state, self.contract = state, contract
+
+    def answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        base_url: str,
+    ) -> Reply:
+        with self.state.lock:
+            return self._answer(method, path, query, headers, raw_body, base_url)
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        base_url: str,
+    ) -> Reply:
+        found = find_route(method, path)
+        operation_id = found[0].operation_id if found else None
+        label = f"{method} {found[0].template if found else path}"
+        identity = Identity(None, None, "anonymous")
+        request_id = secrets.token_hex(8).upper()
+        body = _json(raw_body)
+        counted = False
+        try:
+            self._check(method, path, query, headers, raw_body, found is not None)
+            if found is None:
+                raise GitHubError(404, "Not Found", violation=True)
+            route, params = found
+            if body is _INVALID:
+                raise GitHubError(400, "Problems parsing JSON", violation=True)
+            identity = authenticate(self.state, route.auth, headers)
+            fault = self.state.take_fault(route.operation_id)
+            if fault is not None:
+                raise _fault_error(fault, request_id)
+            counted = route.operation_id != "rate-limit/get"
+            if counted and rate_status(self.state, identity.bucket)[1] <= 0:
+                raise GitHubError(403, _exhausted(identity))
+            call = Call(
+                self.state,
+                method,
+                params,
+                query,
+                headers,
+                body,
+                base_url,
+                path,
+                identity.token,
+                identity.app,
+                identity.bucket,
+            )
+            reply = route.handler(call)
+        except GitHubError as error:
+            if error.violation:
+                self.state.violations.append(f"{label}: {error.status} {error.message}")
+            reply = Reply(error.status, error.body(), error.headers)
+            counted = identity.bucket != "anonymous"
+        reply = _conditional(method, reply, headers)
+        if counted and reply.status != 304:
+            self.state.rate_used[identity.bucket] = self.state.rate_used.get(identity.bucket, 0) + 1
+        reply.headers.update(_standard_headers(self.state, identity.bucket, request_id))
+        recorded_query = {key: values[-1] for key, values in query.items()}
+        recorded_body = None if body is _INVALID else body
+        self.state.requests.append(
+            RecordedRequest(
+                method, path, operation_id, reply.status, recorded_query, recorded_body, now()
+            )
+        )
+        return reply
+
+    def _check(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: Mapping[str, str],
+        raw_body: bytes,
+        routed: bool,
+    ) -> None:
+        if self.contract is None:
+            return
+        result = self.contract.check_request(method, path, dict(query), headers, raw_body)
+        if result.ok:
+            return
+        self.state.violations.extend(result.violations)
+        if result.operation_id is None or not routed:
+            raise GitHubError(404, "Not Found")
+        errors = [{"code": "invalid", "message": line} for line in result.violations]
+        raise GitHubError(422, "Invalid request.", errors=errors)
+
+
+_INVALID = object()
+
+
+def _json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return _INVALID
+
+
+def _exhausted(identity: Identity) -> str:
+    if identity.token is not None:
+        return f"API rate limit exceeded for installation ID {identity.token.installation_id}."
+    return "API rate limit exceeded."
+
+
+def _conditional(method: str, reply: Reply, headers: Mapping[str, str]) -> Reply:
+    """ETags on successful GETs; a matching ``If-None-Match`` gets an empty 304."""
+    if method != "GET" or reply.status != 200:
+        return reply
+    digest = hashlib.sha256(json.dumps(reply.body, sort_keys=True).encode()).hexdigest()
+    etag = f'W/"{digest[:40]}"'
+    reply.headers["ETag"] = etag
+    wanted = {tag.strip() for tag in headers.get("if-none-match", "").split(",")}
+    if etag in wanted or etag.removeprefix("W/") in wanted:
+        return Reply(304, None, {"ETag": etag})
+    return reply
+
+
+def _standard_headers(state: GitHubState, bucket: str, request_id: str) -> dict[str, str]:
+    limit, remaining, used, reset = rate_status(state, bucket)
+    return {
+        "x-ratelimit-limit": str(limit),
+        "x-ratelimit-remaining": str(remaining),
+        "x-ratelimit-used": str(used),
+        "x-ratelimit-reset": str(reset),
+        "x-ratelimit-resource": "core",
+        "x-github-request-id": request_id,
+        "x-github-api-version-selected": "2022-11-28",
+        "x-github-media-type": "github.v3; format=json",
+    }
+
+
+def create_app(state: GitHubState, *, contract: OpenApiContract | bool = True) -> FastAPI:
+    """The fake GitHub over ``state``. ``contract``: True checks requests against GitHub's
+    description when the shared folder has it, False checks nothing, or a contract to use."""
+    chosen = shared_contract() if contract is True else contract or None
+    dispatcher = Dispatcher(state, chosen)
+    app = FastAPI(title="fake GitHub", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.api_route("/{rest:path}", methods=_METHODS)
+    async def endpoint(request: Request) -> Response:
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        path = raw_path.decode("latin-1").split("?", 1)[0]
+        query = parse_qs(request.url.query, keep_blank_values=True)
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        base = str(request.base_url).rstrip("/")
+        body = await request.body()
+        reply = dispatcher.answer(request.method, path, query, headers, body, base)
+        if reply.status == 304 or reply.body is None:
+            return Response(status_code=reply.status, headers=reply.headers)
+        return Response(
+            json.dumps(reply.body),
+            status_code=reply.status,
+            headers=reply.headers,
+            media_type="application/json; charset=utf-8",
+        )
+
+    return app
+
+
+@contextmanager
+def serve_github(
+    state: GitHubState, *, contract: OpenApiContract | bool = True
+) -> Iterator[ServerThread]:
+    """Serve the fake on a loopback port; ``state.api_url`` (and ``html_base``, unless set
+    to something else than its default) point at it meanwhile."""
+    with serving(create_app(state, contract=contract)) as server:
+        state.api_url = server.url
+        if state.html_base == DEFAULT_HTML_BASE:
+            state.html_base = server.url
+        yield server

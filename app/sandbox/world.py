@@ -1,0 +1,202 @@
+"""The sandbox: fakes of GitHub, Jira and Slack, and the real gatehouse service, all on
+loopback. The end-to-end tests and ``gatehouse demo`` drive pull requests through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from app.container import Gatehouse, Runtime
+from app.policy.loader import load_rules_dir
+from app.sandbox.fake_github import FileChange, GitHubState, deliver, serve_github
+from app.sandbox.fake_github import payloads as hooks
+from app.sandbox.fake_jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, JiraState, create_jira_app
+from app.sandbox.fake_slack import DEFAULT_TOKEN, SlackState, create_slack_app
+from app.sandbox.server import ServerThread
+from app.settings import SHIPPED_RULES, ServiceSettings
+from app.web.app import create_app
+
+APP_ID = 4242
+ORG = "acme"
+REPO = "acme/web"
+SECRET = "sandbox-webhook-secret"
+AUTHOR = "dev-dana"
+OUTSIDER = "mallory"
+
+
+def generate_key() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return private, public
+
+
+@dataclass
+class SandboxOptions:
+    rules_dir: Path = SHIPPED_RULES
+    database_url: str | None = None
+    jira: bool = True
+    slack: bool = True
+    check_contract: bool = True
+    runtime: Runtime = field(default_factory=Runtime)
+    workers: int = 4
+
+
+class Sandbox:
+    """Everything needed to watch gatehouse handle pull requests, with nothing external."""
+
+    def __init__(self, workdir: Path, options: SandboxOptions | None = None) -> None:
+        self.workdir = workdir
+        self.options = options or SandboxOptions()
+        self.github = GitHubState()
+        self.jira = JiraState(check_contract=self.options.check_contract)
+        self.slack = SlackState(check_contract=self.options.check_contract)
+        self._stack = contextlib.ExitStack()
+        self.gatehouse: Gatehouse | None = None
+        self.url = ""
+
+    # set-up -----------------------------------------------------------------------------
+    def _populate(self, public_pem: str) -> None:
+        self.github.add_app(APP_ID, public_pem, "gatehouse")
+        self.github.add_user(ORG, type="Organization")
+        self.github.add_repo(REPO, installation_id=1)
+        ruleset = load_rules_dir(self.options.rules_dir)
+        self.jira.add_project(ruleset.settings.jira.project)
+        for login, permission in ((AUTHOR, "write"), (OUTSIDER, "read")):
+            self.github.add_user(login)
+            self.github.set_permission(REPO, login, permission)
+        for group in ruleset.groups.values():
+            for member in group.members:
+                self.github.add_user(member.github)
+                self.github.set_permission(REPO, member.github, "write")
+                if member.jira_account_id:
+                    self.jira.add_user(member.jira_account_id, member.display)
+
+    def start(self) -> Sandbox:
+        private_pem, public_pem = generate_key()
+        self._populate(public_pem)
+        github = self._stack.enter_context(serve_github(self.github, contract=self.options.check_contract))
+        jira = self._serve(create_jira_app(self.jira)) if self.options.jira else None
+        slack = self._serve(create_slack_app(self.slack)) if self.options.slack else None
+        database = self.options.database_url or f"sqlite:///{self.workdir / 'gatehouse.db'}"
+        settings = ServiceSettings(
+            GITHUB_APP_ID=APP_ID,
+            GITHUB_PRIVATE_KEY=private_pem,
+            GITHUB_WEBHOOK_SECRET=SECRET,
+            GITHUB_API_URL=github.url,
+            GATEHOUSE_RULES_DIR=self.options.rules_dir,
+            GATEHOUSE_DATABASE_URL=database,
+            GATEHOUSE_PUBLIC_URL="http://gatehouse.localhost",
+            JIRA_BASE_URL=jira.url if jira else None,
+            JIRA_EMAIL=DEFAULT_EMAIL if jira else None,
+            JIRA_API_TOKEN=DEFAULT_API_TOKEN if jira else None,
+            SLACK_BOT_TOKEN=DEFAULT_TOKEN if slack else None,
+            SLACK_API_URL=slack.url if slack else "https://slack.invalid/api",
+            GATEHOUSE_WORKERS=self.options.workers,
+            _env_file=None,
+        )
+        self.gatehouse = Gatehouse(settings, self.options.runtime)
+        server = self._serve(create_app(self.gatehouse))
+        self.url = server.url
+        return self
+
+    def _serve(self, app: Any) -> ServerThread:
+        server = ServerThread(app).start()
+        self._stack.callback(server.stop)
+        return server
+
+    def stop(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # driving ----------------------------------------------------------------------------
+    @property
+    def service(self) -> Gatehouse:
+        assert self.gatehouse is not None, "start() the sandbox first"
+        return self.gatehouse
+
+    def send(self, event: str, payload: dict[str, Any], delivery_id: str | None = None) -> httpx.Response:
+        return deliver(f"{self.url}/webhook", SECRET, event, payload, delivery_id or str(uuid.uuid4()))
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every delivery is processed and every due timer has run."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.service.worker.drain(timeout=max(0.1, deadline - time.monotonic())):
+                break
+            if self.service.scheduler.run_due() == 0 and self.service.deliveries.pending_count() == 0:
+                return
+        raise TimeoutError("gatehouse did not settle in time")
+
+    def open_pull(
+        self,
+        title: str,
+        files: list[FileChange],
+        *,
+        author: str = AUTHOR,
+        body: str = "",
+        head_ref: str = "feature/change",
+        draft: bool = False,
+        send: bool = True,
+    ) -> int:
+        pull = self.github.open_pull(REPO, author, title, files, body=body, head_ref=head_ref, draft=draft)
+        if send:
+            self.send("pull_request", hooks.pull_request(self.github, REPO, pull.number, "opened"))
+            self.settle()
+        return pull.number
+
+    def push(self, number: int, files: list[FileChange]) -> str:
+        sha = self.github.push(REPO, number, files)
+        self.send("pull_request", hooks.pull_request(self.github, REPO, number, "synchronize"))
+        self.settle()
+        return sha
+
+    def review(self, number: int, reviewer: str, state: str, body: str = "") -> None:
+        review = self.github.add_review(REPO, number, reviewer, state, body=body)
+        self.send("pull_request_review", hooks.pull_request_review(self.github, REPO, number, review, "submitted"))
+        self.settle()
+
+    def comment(self, number: int, login: str, body: str, user_type: str = "User") -> dict[str, Any]:
+        comment = self.github.add_comment(REPO, number, login, body, user_type=user_type)
+        self.send("issue_comment", hooks.issue_comment(self.github, REPO, number, comment))
+        self.settle()
+        return comment
+
+    def merge(self, number: int) -> None:
+        self.github.close_pull(REPO, number, merged=True)
+        self.send("pull_request", hooks.pull_request(self.github, REPO, number, "closed"))
+        self.settle()
+
+    def check_run(self, number: int) -> Any:
+        head = self.github.pull(REPO, number).head_sha
+        runs = [r for r in self.github.check_runs(REPO, head) if r.name == "gatehouse"]
+        return runs[-1] if runs else None
+
+    def violations(self) -> list[str]:
+        return [*self.github.violations, *self.jira.violations, *self.slack.violations]
+
+
+def with_sandbox(workdir: Path, body: Callable[[Sandbox], None], options: SandboxOptions | None = None) -> None:
+    with Sandbox(workdir, options) as sandbox:
+        body(sandbox)
