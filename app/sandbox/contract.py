@@ -141,6 +141,24 @@ def _describe(error: BaseException) -> list[str]:
     return [f"{subject}: {cause if cause is not None else error}"]
 
 
+def _null_in_nullable_enums(node: Any) -> Any:
+    """A copy of ``node`` where ``nullable: true`` also admits null beside an ``enum``.
+
+    OpenAPI 3.0 validators read such an enum literally and refuse null, although the
+    description means the value may be null (GitHub's ``check-run.conclusion`` while a run
+    is in progress).
+    """
+    if isinstance(node, list):
+        return [_null_in_nullable_enums(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    copied = {key: _null_in_nullable_enums(value) for key, value in node.items()}
+    if copied.get("nullable") is True and isinstance(copied.get("enum"), list):
+        if None not in copied["enum"]:
+            copied["enum"] = [*copied["enum"], None]
+    return copied
+
+
 class OpenApiContract:
     """An OpenAPI 3.0 description, parsed once, answering which operation a request is and
     whether it keeps to the documented shape.
@@ -155,6 +173,7 @@ class OpenApiContract:
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, document: Mapping[str, Any], *, error_schema: str | None = None) -> None:
+        document = _null_in_nullable_enums(document)
         self._spec = SchemaPath.from_dict(dict(document))
         server = (document.get("servers") or [{"url": "http://localhost"}])[0]["url"]
         parts = urlsplit(server)

@@ -5,6 +5,7 @@ loopback. The end-to-end tests and ``gatehouse demo`` drive pull requests throug
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 import uuid
 from collections.abc import Callable
@@ -34,7 +35,9 @@ AUTHOR = "dev-dana"
 OUTSIDER = "mallory"
 
 
+@functools.cache
 def generate_key() -> tuple[str, str]:
+    """A fresh RSA key pair for the sandbox's App (one per process: generating is slow)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(
         serialization.Encoding.PEM,
@@ -111,10 +114,22 @@ class Sandbox:
             GATEHOUSE_WORKERS=self.options.workers,
             _env_file=None,
         )
-        self.gatehouse = Gatehouse(settings, self.options.runtime)
-        server = self._serve(create_app(self.gatehouse))
-        self.url = server.url
+        self.settings = settings
+        self._boot()
         return self
+
+    def _boot(self) -> None:
+        self.gatehouse = Gatehouse(self.settings, self.options.runtime)
+        self._server = ServerThread(create_app(self.gatehouse)).start()
+        self.url = self._server.url
+
+    def restart(self, *, process: bool = True) -> None:
+        """Stop the service and start a new one on the same database, as after a crash
+        or a deploy; with ``process=False`` the new one does not start its worker."""
+        self._server.stop()
+        self._boot()
+        if not process:
+            self.service.worker.stop(timeout=5)
 
     def _serve(self, app: Any) -> ServerThread:
         server = ServerThread(app).start()
@@ -122,6 +137,8 @@ class Sandbox:
         return server
 
     def stop(self) -> None:
+        if self.gatehouse is not None:
+            self._server.stop()
         self._stack.close()
 
     def __enter__(self) -> Sandbox:
