@@ -12,11 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.commands.disagreement import JOINT_REVIEW_KIND, DisagreementView
+from app.commands.expedite import PIR_KIND
+from app.commands.runner import CommandRunner
+from app.commands.services import CommandServices
 from app.events.dispatch import Dispatcher
 from app.events.pulls import PullHandlers
 from app.github.app import GitHubApp
 from app.github.transport import CallStats
 from app.jira import JiraClient
+from app.jobs.followups import AGENDA_KIND, AgendaMark, FollowUps
 from app.jobs.intake import IntakeWorker
 from app.jobs.scheduler import Scheduler
 from app.pulls.check_publisher import CheckPublisher
@@ -26,6 +31,7 @@ from app.pulls.reviewers import ReviewerRequester
 from app.pulls.rules_provider import RulesProvider
 from app.pulls.sticky import StickyComment
 from app.settings import ServiceSettings
+from app.sla.clocks import BREACH_KIND, REMIND_KIND, SlaClocks
 from app.slack import SlackClient
 from app.store import (
     AssignmentStore,
@@ -128,9 +134,32 @@ class Gatehouse:
         self.pulls = PullHandlers(
             self.reconciler, self.records, self.assignments, self.audit, self.github
         )
-        self.dispatcher = Dispatcher(self.github, self.pulls, check_name)
+        self.services = CommandServices(
+            reconciler=self.reconciler,
+            records=self.records,
+            audit=self.audit,
+            effects=self.effects,
+            timers=self.timers,
+            jira=self.jira,
+            slack=self.slack,
+            now=self.runtime.now,
+        )
+        self.extensions += [
+            SlaClocks(self.records, self.timers, self.runtime.now),
+            DisagreementView(self.records),
+            AgendaMark(self.services),
+        ]
+        self.followups = FollowUps(self.services, self.rules, self.github)
+        self.pulls.on_closed.append(self.followups.on_closed)
+        self.commands = CommandRunner(self.rules, self.services)
+        self.dispatcher = Dispatcher(self.github, self.pulls, check_name, self.commands.handle)
         self.scheduler = Scheduler(self.timers)
         self.scheduler.on(RETRY_KIND, self._retry_tracking)
+        self.scheduler.on(REMIND_KIND, self.followups.sla_remind)
+        self.scheduler.on(BREACH_KIND, self.followups.sla_breach)
+        self.scheduler.on(JOINT_REVIEW_KIND, self.followups.joint_review_due)
+        self.scheduler.on(PIR_KIND, self.followups.pir_due)
+        self.scheduler.on(AGENDA_KIND, self.followups.post_agenda)
         self.worker = IntakeWorker(
             self.deliveries,
             self._handle,
@@ -169,6 +198,7 @@ class Gatehouse:
             self.metrics.deliveries.labels(event=delivery.event, outcome=outcome).inc()
 
     def start(self) -> None:
+        self.followups.arm_agenda()
         self.worker.start()
         self.scheduler.start()
 

@@ -26,7 +26,7 @@ from app.pulls.reviewers import ReviewerRequester, ReviewRequests
 from app.pulls.rules_provider import RulesProvider
 from app.pulls.sticky import StickyComment
 from app.render.check_run import render_check_run
-from app.render.comment import render_comment
+from app.render.comment import MARKER, render_comment
 from app.render.context import PullContext
 from app.render.data import evaluation_to_dict
 from app.store import AuditLog, RecordStore
@@ -122,6 +122,13 @@ class Reconciler:
         self._publish_comment(client, repo, number, evaluation, context, new_pull)
         self._remember(repo, number, pull, evaluation, context, trigger)
         return evaluation
+
+    def show_closed(self, client: InstallationClient, repo: str, number: int, note: str) -> None:
+        """Bring the sticky comment of a closed pull request up to date with ``note``."""
+        doc = self.records.load(repo, number)
+        state = "merged" if doc.get("merged") else "closed"
+        body = f"{MARKER}\n✅ **gatehouse**: this pull request was {state}.\n\n{note}\n"
+        self.sticky.publish(client, repo, number, body, wanted=True, look_up=True)
 
     def _publish_comment(
         self,

@@ -1,0 +1,138 @@
+"""The weekly architecture review: which pull requests wait for the Architectural Team.
+
+A pull request is on the agenda while the ``architecture`` group's requirement waits for
+approval, or after ``/arch-review`` until an Architectural Team member reviews it; closed
+pull requests and decided ones leave the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.policy.model import RuleSet
+from app.sla.business_time import current_or_next_call
+from app.store import RecordStore
+
+ARCHITECTURE = "architecture"
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    repository: str
+    number: int
+    title: str
+    author: str
+    url: str
+    reason: str
+    rules: list[str]
+    waiting_since: str
+
+
+@dataclass(frozen=True)
+class Agenda:
+    call_start: datetime
+    call_end: datetime
+    items: list[AgendaItem]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "call_start": self.call_start.isoformat(),
+            "call_end": self.call_end.isoformat(),
+            "items": [asdict(item) for item in self.items],
+        }
+
+
+def build_agenda(records: RecordStore, ruleset: RuleSet, now: datetime) -> Agenda:
+    review = ruleset.settings.architecture_review
+    start, end = current_or_next_call(
+        now,
+        review.weekday,
+        review.time,
+        review.duration_minutes,
+        ruleset.settings.sla.timezone,
+    )
+    items = []
+    for repo, number, doc in records.all_open():
+        item = _item(repo, number, doc)
+        if item is not None:
+            items.append(item)
+    items.sort(key=lambda i: (i.waiting_since, i.repository, i.number))
+    return Agenda(start, end, items)
+
+
+def _item(repo: str, number: int, doc: dict[str, Any]) -> AgendaItem | None:
+    view = doc.get("evaluation") or {}
+    group = next((g for g in view.get("groups", []) if g["group"] == ARCHITECTURE), None)
+    waiting = group is not None and group["conclusion"] == "action_required"
+    flagged = bool(doc.get("agenda")) and not doc.get("agenda_done")
+    if not (waiting or flagged):
+        return None
+    rules = [
+        f"{r['id']}: {r['title']}" for r in view.get("rules", []) if r["group"] == ARCHITECTURE
+    ]
+    since = ((doc.get("sla") or {}).get(ARCHITECTURE) or {}).get("requested_at")
+    if flagged:
+        since = min(filter(None, [since, doc["agenda"].get("at")]))
+        reason = f"/arch-review by @{doc['agenda'].get('by')}"
+    else:
+        reason = "requires Architectural Team review"
+    return AgendaItem(
+        repository=repo,
+        number=number,
+        title=str(doc.get("title", "")),
+        author=str(doc.get("author", "")),
+        url=str(doc.get("html_url", "")),
+        reason=reason,
+        rules=rules,
+        waiting_since=str(since or ""),
+    )
+
+
+def render_markdown(agenda: Agenda, ruleset: RuleSet) -> str:
+    zone = ZoneInfo(ruleset.settings.sla.timezone)
+    start = agenda.call_start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    lines = [f"# Architecture review — {start}", ""]
+    if not agenda.items:
+        lines.append("Nothing is waiting for the Architectural Team.")
+        return "\n".join(lines) + "\n"
+    lines += [
+        "| Pull request | Author | Why | Rules | Waiting since |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for item in agenda.items:
+        since = _local(item.waiting_since, zone)
+        title = item.title.replace("|", "\\|")
+        link = (
+            f"[{item.repository}#{item.number}]({item.url}) {title}"
+            if item.url
+            else f"{item.repository}#{item.number} {title}"
+        )
+        lines.append(
+            f"| {link} | @{item.author} | {item.reason} | {'; '.join(item.rules) or '—'} | {since} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_slack(agenda: Agenda, ruleset: RuleSet) -> str:
+    from app.slack import escape, link
+
+    zone = ZoneInfo(ruleset.settings.sla.timezone)
+    start = agenda.call_start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    if not agenda.items:
+        return f"Architecture review {start}: nothing is waiting for the Architectural Team."
+    lines = [f"Agenda of the architecture review {start}:"]
+    for item in agenda.items:
+        ref = f"{item.repository}#{item.number}: {item.title}"
+        lines.append(
+            f"• {link(item.url, ref) if item.url else escape(ref)} ({escape(item.reason)})"
+        )
+    return "\n".join(lines)
+
+
+def _local(iso: str, zone: ZoneInfo) -> str:
+    if not iso:
+        return "—"
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

@@ -1,0 +1,142 @@
+"""Timer handlers and reconcile hooks for the handbook's clocks: SLA reminders and
+breaches, the joint-review deadline, the post-implementation review, and the weekly
+architecture agenda posted to Slack before each call."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.agenda import build_agenda, render_slack
+from app.commands import disagreement, expedite
+from app.commands.services import CommandServices
+from app.github.app import GitHubApp
+from app.github.client import InstallationClient
+from app.policy.model import RuleSet
+from app.policy.snapshot import ReviewState
+from app.pulls.extension import ReconcileState
+from app.pulls.rules_provider import RulesProvider
+from app.sla import reminders
+from app.sla.business_time import current_or_next_call
+from app.store import Timer
+
+AGENDA_KIND = "agenda-post"
+
+
+class FollowUps:
+    def __init__(self, services: CommandServices, rules: RulesProvider, github: GitHubApp) -> None:
+        self.services = services
+        self.rules = rules
+        self.github = github
+
+    def _ruleset(self) -> RuleSet:
+        compiled = self.rules.organisation().compiled
+        if compiled is None:
+            raise RuntimeError("the organisation's rules are invalid; follow-ups wait for a fix")
+        return compiled.ruleset
+
+    def _client(self, repo: str, number: int) -> InstallationClient:
+        doc = self.services.records.load(repo, number)
+        installation = doc.get("installation_id") or self.github.installation_for(repo)
+        return self.github.installation(int(installation))
+
+    # timers
+    def sla_remind(self, timer: Timer) -> None:
+        reminders.remind(self.services, self._ruleset(), timer, breach=False)
+
+    def sla_breach(self, timer: Timer) -> None:
+        if reminders.remind(self.services, self._ruleset(), timer, breach=True):
+            repo, number = str(timer.payload["repository"]), int(timer.payload["number"])
+            client = self._client(repo, number)
+            self.services.reconcile(
+                client, repo, client.get_pull(repo, number), trigger="sla-breach"
+            )
+
+    def joint_review_due(self, timer: Timer) -> None:
+        repo, number = str(timer.payload["repository"]), int(timer.payload["number"])
+        disagreement.escalate(self.services, self._ruleset(), self._client(repo, number), timer)
+
+    def pir_due(self, timer: Timer) -> None:
+        expedite.chase_post_implementation_review(self.services, self._ruleset(), timer)
+
+    def post_agenda(self, timer: Timer) -> None:
+        ruleset = self._ruleset()
+        start = datetime.fromisoformat(str(timer.payload["call_start"]))
+        agenda = build_agenda(self.services.records, ruleset, start - timedelta(minutes=1))
+        self.services.slack_once(
+            f"slack-agenda:{start.isoformat()}",
+            ruleset.settings.slack.channel,
+            render_slack(agenda, ruleset),
+        )
+        self.services.audit.append(
+            "agenda-posted",
+            repository=None,
+            number=None,
+            actor="gatehouse",
+            summary=f"architecture agenda posted: {len(agenda.items)} pull request(s)",
+            detail={
+                "call_start": start.isoformat(),
+                "items": [f"{i.repository}#{i.number}" for i in agenda.items],
+            },
+        )
+        self.arm_agenda(after=start + timedelta(minutes=1))
+
+    def arm_agenda(self, after: datetime | None = None) -> None:
+        """Arm the post for the next call (idempotent: keyed by the call's start)."""
+        compiled = self.rules.organisation().compiled
+        if compiled is None:
+            return
+        ruleset = compiled.ruleset
+        review = ruleset.settings.architecture_review
+        now = after or self.services.now()
+        start, _ = current_or_next_call(
+            now, review.weekday, review.time, review.duration_minutes, ruleset.settings.sla.timezone
+        )
+        if start <= now:
+            start, _ = current_or_next_call(
+                start + timedelta(minutes=review.duration_minutes),
+                review.weekday,
+                review.time,
+                review.duration_minutes,
+                ruleset.settings.sla.timezone,
+            )
+        post_at = start - timedelta(minutes=review.post_agenda_minutes_before)
+        self.services.timers.schedule(
+            f"{AGENDA_KIND}:{start.isoformat()}",
+            AGENDA_KIND,
+            post_at,
+            {"call_start": start.isoformat()},
+        )
+
+    # pull request closed
+    def on_closed(
+        self, client: InstallationClient, repo: str, pull: dict[str, Any], payload: dict[str, Any]
+    ) -> None:
+        expedite.open_post_implementation_review(self.services, self._ruleset(), client, repo, pull)
+
+
+class AgendaMark:
+    """Reconcile extension: a PR sent with ``/arch-review`` leaves the agenda once an
+    Architectural Team member has reviewed it."""
+
+    def __init__(self, services: CommandServices) -> None:
+        self.services = services
+
+    def contribute(self, state: ReconcileState) -> None:
+        snap = state.snapshot
+        assert snap.number is not None
+        doc = self.services.records.load(snap.repository, snap.number)
+        if not doc.get("agenda") or doc.get("agenda_done"):
+            return
+        group = state.ruleset.groups.get("architecture")
+        members = {m.github.lower() for m in group.members} if group else set()
+        members |= {m.lower() for m in snap.group_members.get("architecture", frozenset())}
+        decided = any(
+            r.reviewer.lower() in members
+            and r.state in (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED)
+            for r in snap.reviews
+        )
+        if decided:
+            self.services.records.update(
+                snap.repository, snap.number, lambda d: d.update(agenda_done=True)
+            )

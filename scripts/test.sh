@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set gatehouse up, then lint, type-check and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check app tests bench
+.venv/bin/ruff format --check app tests bench
+.venv/bin/mypy
+.venv/bin/lint-imports
+exec .venv/bin/pytest -n 2 -p no:cacheprovider
