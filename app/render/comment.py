@@ -38,15 +38,12 @@ def render_comment(evaluation: Evaluation, context: PullContext) -> str:
         names = ", ".join(f"{md.code(m.rule_id)} {m.title}" for m in evaluation.matches)
         lines.append(f"Matched rules: {names}.")
         lines.append("")
-    if context.ticket is not None and context.ticket.key:
-        link = (
-            f"[{context.ticket.key}]({context.ticket.url})"
-            if context.ticket.url
-            else context.ticket.key
-        )
-        lines += [f"Jira: {link} ({context.ticket.state})", ""]
-    elif context.ticket is not None and context.ticket.note:
-        lines += [f"Jira: {context.ticket.note}", ""]
+    ticket = context.ticket
+    if ticket is not None and ticket.key:
+        link = f"[{ticket.key}]({ticket.url})" if ticket.url else ticket.key
+        lines += [f"Jira: {link} ({ticket.state}) {ticket.note}".rstrip(), ""]
+    elif ticket is not None and ticket.note:
+        lines += [f"Jira: {ticket.note}", ""]
     for note in context.notes:
         lines += [f"> {note}", ""]
     steps = md.next_steps(evaluation, context)
