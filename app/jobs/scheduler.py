@@ -33,6 +33,7 @@ class Scheduler:
         self.poll_interval = poll_interval
         self.owner = owner or f"scheduler:{owner_id()}"
         self.handlers: dict[str, TimerHandler] = {}
+        self._pass = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -41,7 +42,12 @@ class Scheduler:
         self.handlers[kind] = handler
 
     def run_due(self) -> int:
-        """Run every timer due now; returns how many ran. Tests call this directly."""
+        """Run every timer due now; returns how many ran. Passes never overlap within a
+        process, so a caller returns only once a background pass has finished too."""
+        with self._pass:
+            return self._run_due()
+
+    def _run_due(self) -> int:
         ran = 0
         while True:
             due = self.timers.claim_due(self.owner, LEASE_SECONDS)

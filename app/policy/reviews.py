@@ -67,7 +67,5 @@ def _stale_files(
     return tuple(sorted(path for path in changed if governs(path)))
 
 
-def _outcome(
-    review: Review, verdict: ReviewVerdict, stale: tuple[str, ...] = ()
-) -> ReviewOutcome:
+def _outcome(review: Review, verdict: ReviewVerdict, stale: tuple[str, ...] = ()) -> ReviewOutcome:
     return ReviewOutcome(review.reviewer, str(review.state), review.commit_sha, verdict, stale)

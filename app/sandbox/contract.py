@@ -153,9 +153,9 @@ def _null_in_nullable_enums(node: Any) -> Any:
     if not isinstance(node, Mapping):
         return node
     copied = {key: _null_in_nullable_enums(value) for key, value in node.items()}
-    if copied.get("nullable") is True and isinstance(copied.get("enum"), list):
-        if None not in copied["enum"]:
-            copied["enum"] = [*copied["enum"], None]
+    enum = copied.get("enum")
+    if copied.get("nullable") is True and isinstance(enum, list) and None not in enum:
+        copied["enum"] = [*enum, None]
     return copied
 
 
@@ -276,21 +276,7 @@ class OpenApiContract:
             for key in dict(pairs)
             if key not in operation.query_parameters
         ]
-        header_map = Headers(list(headers.items()))
-        request = _Request(
-            host_url=self._host_url,
-            path=self._base_path + operation.template,
-            path_pattern=self._base_path + operation.template,
-            method=operation.method.lower(),
-            body=body or None,
-            content_type=(header_map.get("content-type") or "application/json").lower(),
-            parameters=RequestParameters(
-                path=params,
-                query=ImmutableMultiDict(pairs),
-                header=header_map,
-                cookie=ImmutableMultiDict(),
-            ),
-        )
+        request = self._request(operation, params, pairs, Headers(list(headers.items())), body)
         problems += [
             line for error in self._requests.iter_errors(request) for line in _describe(error)
         ]
@@ -315,15 +301,7 @@ class OpenApiContract:
         header_map = Headers(list(headers.items()))
         if not {str(status), "default"} & found.statuses:
             return tuple(f"{label}: {p}" for p in self._undocumented(found, status, body))
-        request = _Request(
-            host_url=self._host_url,
-            path=self._base_path + found.template,
-            path_pattern=self._base_path + found.template,
-            method=found.method.lower(),
-            body=None,
-            content_type="application/json",
-            parameters=RequestParameters(path=self._placeholders(found)),
-        )
+        request = self._request(found, {}, [], Headers(), None)
         response = _Response(
             status_code=status,
             content_type=(header_map.get("content-type") or "application/json").lower(),
@@ -333,15 +311,32 @@ class OpenApiContract:
         errors = self._responses.iter_errors(request, response)
         return tuple(f"{label}: {status}: {line}" for e in errors for line in _describe(e))
 
+    def _request(
+        self,
+        operation: Operation,
+        params: dict[str, str],
+        query: list[tuple[str, str]],
+        headers: Headers,
+        body: bytes | None,
+    ) -> _Request:
+        pattern = self._base_path + operation.template
+        return _Request(
+            host_url=self._host_url,
+            path=pattern,
+            path_pattern=pattern,
+            method=operation.method.lower(),
+            body=body or None,
+            content_type=(headers.get("content-type") or "application/json").lower(),
+            parameters=RequestParameters(
+                path=params, query=ImmutableMultiDict(query), header=headers
+            ),
+        )
+
     def _find(self, operation: str | tuple[str, str]) -> Operation | None:
         if isinstance(operation, str):
             return self.operations.get(operation)
         matched = self.match(*operation)
         return matched[0] if matched else None
-
-    @staticmethod
-    def _placeholders(operation: Operation) -> dict[str, str]:
-        return {name: "1" for name in _PARAM.findall(operation.template)}
 
     def _undocumented(self, operation: Operation, status: int, body: bytes | None) -> list[str]:
         if status == 304 and operation.method == "GET" and not body:

@@ -28,6 +28,8 @@ def remind(services: CommandServices, ruleset: RuleSet, timer: Timer, *, breach:
     if group is None:
         return False
     due = datetime.fromisoformat(due_at)
+    if not breach and services.now() >= due:
+        return False  # the deadline passed (the service was down): the breach notice covers it
     when = format_due(due, services.now(), BusinessCalendar.from_settings(ruleset.settings.sla))
     who = _assignee_mention(ruleset, group_id, doc)
     url = doc.get("html_url", "")

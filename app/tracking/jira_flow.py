@@ -82,6 +82,12 @@ class JiraTracking:
             pending = pending or pending_create
         elif key is not None:
             pending = self._link(state, key) or pending
+            if self.records.load(snap.repository, snap.number).get("jira_key") != key:
+                self.records.update(
+                    snap.repository,
+                    snap.number,
+                    lambda d: d.update(jira_key=key, jira_created=False),
+                )
         if key is not None and needs_ticket:
             pending = self._announce(state, key, created) or pending
         state.ticket = self._describe(key, created, pending, problems, settings.require_key)

@@ -15,6 +15,8 @@ from app.sandbox.fake_github.records import (
     Reaction,
     RecordedRequest,
     Repo,
+    Review,
+    Team,
 )
 from app.sandbox.fake_github.routes import create_app, serve_github, shared_contract
 from app.sandbox.fake_github.state import GitHubState
@@ -28,6 +30,8 @@ __all__ = [
     "Reaction",
     "RecordedRequest",
     "Repo",
+    "Review",
+    "Team",
     "create_app",
     "deliver",
     "serve_github",

@@ -20,7 +20,10 @@ EXPIRED_JWT = (
     "which the assertion expires"
 )
 FAR_JWT = "'Expiration time' claim ('exp') is too far in the future"
-EARLY_JWT = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"  # noqa: E501
+EARLY_JWT = (
+    "'Issued at' claim ('iat') must be an Integer representing the time that the assertion "
+    "was issued"
+)
 BAD_TOKEN = "Bad credentials"
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from app.sandbox.fake_github.pull_shapes import PullShapes
-from app.sandbox.fake_github.records import Commit, Repo, iso, new_sha
+from app.sandbox.fake_github.hook_shapes import HookShapes
+from app.sandbox.fake_github.records import Commit, Repo, new_sha
 from app.sandbox.fake_github.shapes import node_id
 from app.sandbox.fake_github.state import GitHubState
 
@@ -37,7 +37,6 @@ def deliver(
 ) -> httpx.Response:
     """POST ``payload`` to ``url`` as GitHub delivers a webhook, signed with ``secret``."""
     body = json.dumps(payload).encode()
-    installation = payload.get("installation", {}).get("id", "")
     headers = {
         "Content-Type": "application/json",
         "User-Agent": HOOKSHOT,
@@ -45,7 +44,6 @@ def deliver(
         "X-GitHub-Delivery": delivery_id or str(uuid.uuid4()),
         "X-GitHub-Hook-ID": "1",
         "X-GitHub-Hook-Installation-Target-Type": "integration",
-        "X-GitHub-Hook-Installation-Target-ID": str(installation),
         "X-Hub-Signature-256": sign(secret, body),
     }
     return httpx.post(url, content=body, headers=headers, timeout=30.0)
@@ -54,25 +52,10 @@ def deliver(
 def _envelope(
     state: GitHubState, repo: Repo, action: str, sender: str, **fields: Any
 ) -> dict[str, Any]:
-    shapes = state.shapes()
+    shapes = HookShapes(state)
     payload: dict[str, Any] = {"action": action, **fields, "repository": shapes.repo(repo)}
-    owner = state.user_record(repo.owner)
-    if owner.type == "Organization":
-        url = f"{shapes.api}/orgs/{owner.login}"
-        payload["organization"] = {
-            "login": owner.login,
-            "id": owner.id,
-            "node_id": node_id("Organization", owner.id),
-            "url": url,
-            "repos_url": f"{url}/repos",
-            "events_url": f"{url}/events",
-            "hooks_url": f"{url}/hooks",
-            "issues_url": f"{url}/issues",
-            "members_url": f"{url}/members{{/member}}",
-            "public_members_url": f"{url}/public_members{{/member}}",
-            "avatar_url": f"{shapes.html}/avatars/u/{owner.id}?v=4",
-            "description": None,
-        }
+    if state.user_record(repo.owner).type == "Organization":
+        payload["organization"] = shapes.organization(repo.owner)
     payload["sender"] = shapes.user(sender)
     installation = repo.installation_id
     payload["installation"] = {"id": installation, "node_id": node_id("Installation", installation)}
@@ -103,7 +86,7 @@ def pull_request(
 
 
 def _pull(state: GitHubState, repo: Repo, number: int) -> dict[str, Any]:
-    return state.shapes().pull(repo, repo.pulls[number])
+    return HookShapes(state).pull(repo, repo.pulls[number])
 
 
 def _by_id(items: dict[str, Any] | int) -> int:
@@ -122,7 +105,7 @@ def pull_request_review(
     with state.lock:
         found, pull = state.repo(repo), state.pull(repo, number)
         record = next(r for r in pull.reviews if r.id == _by_id(review))
-        shaped = state.shapes().review(found, pull, record)
+        shaped = HookShapes(state).review(found, pull, record)
         shaped["state"] = record.state.lower()
         fields = {"review": shaped, "pull_request": _pull(state, found, number)}
         return _envelope(state, found, action, record.user, **fields)
@@ -140,78 +123,10 @@ def issue_comment(
     with state.lock:
         found, pull = state.repo(repo), state.pull(repo, number)
         record = found.comments[_by_id(comment)]
-        shapes = state.shapes()
-        pull_json = shapes.pull(found, pull)
-        issue = {
-            key: pull_json[key]
-            for key in ("id", "node_id", "number", "title", "user", "labels", "state", "locked")
-        }
-        issue.update(
-            url=pull_json["issue_url"],
-            repository_url=shapes.repo_url(found),
-            html_url=pull_json["html_url"],
-            comments_url=pull_json["comments_url"],
-            body=pull.body or None,
-            assignee=None,
-            assignees=[],
-            milestone=None,
-            comments=len(state.comments(repo, number)),
-            created_at=pull_json["created_at"],
-            updated_at=pull_json["updated_at"],
-            closed_at=pull_json["closed_at"],
-            author_association=pull_json["author_association"],
-            draft=pull.draft,
-            pull_request={
-                "url": pull_json["url"],
-                "html_url": pull_json["html_url"],
-                "diff_url": pull_json["diff_url"],
-                "patch_url": pull_json["patch_url"],
-                "merged_at": pull_json["merged_at"],
-            },
-        )
+        shapes = HookShapes(state)
+        issue = shapes.issue(found, pull, len(state.comments(repo, number)))
         fields = {"issue": issue, "comment": shapes.comment(found, record), **extra}
         return _envelope(state, found, action, record.user, **fields)
-
-
-def _suite(state: GitHubState, repo: Repo, head_sha: str, app_id: int) -> dict[str, Any]:
-    shapes = state.shapes()
-    suite_id = state.check_suite_id(repo, app_id, head_sha)
-    pulls = [p for p in repo.pulls.values() if p.head_sha == head_sha and p.state == "open"]
-    branch = pulls[0].head_ref if pulls else None
-    app = state.apps.get(app_id)
-    commit = repo.commits[head_sha]
-    return {
-        "id": suite_id,
-        "node_id": node_id("CheckSuite", suite_id),
-        "head_branch": branch,
-        "head_sha": head_sha,
-        "status": "completed",
-        "conclusion": None,
-        "url": f"{shapes.repo_url(repo)}/check-suites/{suite_id}",
-        "before": commit.parents[0] if commit.parents else None,
-        "after": head_sha,
-        "pull_requests": [shapes.pull_minimal(repo, pull) for pull in pulls],
-        "app": shapes.integration(app) if app else None,
-        "created_at": iso(commit.at),
-        "updated_at": iso(commit.at),
-        "latest_check_runs_count": len(
-            [run for run in repo.check_runs.values() if run.head_sha == head_sha]
-        ),
-        "check_runs_url": f"{shapes.repo_url(repo)}/check-suites/{suite_id}/check-runs",
-        "head_commit": _head_commit(commit),
-    }
-
-
-def _head_commit(commit: Commit) -> dict[str, Any]:
-    person = {"name": commit.author, "email": f"{commit.author}@users.noreply.github.localhost"}
-    return {
-        "id": commit.sha,
-        "tree_id": hashlib.sha1(commit.sha.encode(), usedforsecurity=False).hexdigest(),
-        "message": commit.message,
-        "timestamp": iso(commit.at),
-        "author": person,
-        "committer": person,
-    }
 
 
 def check_run(
@@ -228,8 +143,8 @@ def check_run(
     with state.lock:
         found = state.repo(repo)
         run = found.check_runs[check_run_id]
-        shaped = state.shapes().check_run(found, run)
-        shaped["check_suite"] = _suite(state, found, run.head_sha, run.app_id)
+        shaped = HookShapes(state).check_run(found, run)
+        shaped["check_suite"] = HookShapes(state).check_suite(found, run.head_sha, run.app_id)
         fields: dict[str, Any] = {"check_run": shaped}
         if requested_action_identifier is not None:
             fields["requested_action"] = {"identifier": requested_action_identifier}
@@ -254,7 +169,7 @@ def check_suite(
     with state.lock:
         found = state.repo(repo)
         app_id = next(iter(state.apps), 0)
-        fields = {"check_suite": _suite(state, found, head_sha, app_id)}
+        fields = {"check_suite": HookShapes(state).check_suite(found, head_sha, app_id)}
         return _envelope(state, found, action, sender or _someone(found), **fields)
 
 
@@ -283,7 +198,7 @@ def merge_group(
             "head_ref": f"refs/heads/gh-readonly-queue/{base_ref}/pr-{pr_number}-{base_sha}",
             "base_sha": base_sha,
             "base_ref": f"refs/heads/{base_ref}",
-            "head_commit": _head_commit(found.commits[sha]),
+            "head_commit": HookShapes(state).head_commit(found.commits[sha]),
         }
         return _envelope(state, found, action, pull.author, merge_group=group)
 
@@ -293,7 +208,7 @@ def installation(
 ) -> dict[str, Any]:
     """An ``installation`` event listing the installation's repositories."""
     with state.lock:
-        shapes: PullShapes = state.shapes()
+        shapes = HookShapes(state)
         record = state.installations[installation_id]
         app = next(iter(state.apps.values()))
         repos = [r for r in state.repos.values() if r.installation_id == installation_id]

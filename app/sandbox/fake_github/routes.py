@@ -112,25 +112,14 @@ class Dispatcher:
             counted = route.operation_id != "rate-limit/get"
             if counted and rate_status(self.state, identity.bucket)[1] <= 0:
                 raise GitHubError(403, _exhausted(identity))
-            call = Call(
-                self.state,
-                method,
-                params,
-                query,
-                headers,
-                body,
-                base_url,
-                path,
-                identity.token,
-                identity.app,
-                identity.bucket,
-            )
+            call = Call(self.state, method, params, query, headers, body, base_url, path)
+            call.token, call.app, call.bucket = identity.token, identity.app, identity.bucket
             reply = route.handler(call)
         except GitHubError as error:
             if error.violation:
-                self.state.violations.append(f"{label}: {error.status} {error.message}")
+                self.state.violations.append(f"{label}: {error.status} {error.describe()}")
             reply = Reply(error.status, error.body(), error.headers)
-            counted = identity.bucket != "anonymous"
+            counted = counted or identity.bucket != "anonymous"
         reply = _conditional(method, reply, headers)
         if counted and reply.status != 304:
             self.state.rate_used[identity.bucket] = self.state.rate_used.get(identity.bucket, 0) + 1

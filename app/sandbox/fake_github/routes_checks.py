@@ -28,6 +28,8 @@ CONCLUSIONS = (
 def problems(body: dict[str, Any], existing: CheckRun | None) -> list[str]:
     """What GitHub would refuse in a create (``existing`` None) or update body."""
     found: list[str] = []
+    if existing is None:
+        found += [f"{key} is required" for key in ("name", "head_sha") if not body.get(key)]
     status, conclusion = body.get("status"), body.get("conclusion")
     if status is not None and status not in STATUSES:
         found.append(f"status {status!r} is not one of {list(STATUSES)}")
@@ -37,22 +39,37 @@ def problems(body: dict[str, Any], existing: CheckRun | None) -> list[str]:
     if status == "completed" and conclusion is None and not had_conclusion:
         found.append("conclusion is required when status is completed")
     output = body.get("output") or {}
-    for key in ("summary", "text"):
-        if len(output.get(key) or "") > MAX_OUTPUT_TEXT:
-            found.append(f"output.{key} is longer than {MAX_OUTPUT_TEXT} characters")
+    if not isinstance(output, dict):
+        return [*found, "output must be an object"]
+    actions = body.get("actions") or []
+    return found + _output_problems(output) + _action_problems(actions)
+
+
+def _output_problems(output: dict[str, Any]) -> list[str]:
+    found = [
+        f"output.{key} is longer than {MAX_OUTPUT_TEXT} characters"
+        for key in ("summary", "text")
+        if len(str(output.get(key) or "")) > MAX_OUTPUT_TEXT
+    ]
     annotations = output.get("annotations") or []
     if len(annotations) > MAX_ANNOTATIONS:
         found.append(f"output.annotations has {len(annotations)} items, at most 50 per request")
     for index, note in enumerate(annotations):
+        note = note if isinstance(note, dict) else {}
         missing = [k for k in ("path", "start_line", "end_line", "message") if k not in note]
         if missing:
             found.append(f"output.annotations[{index}] lacks {', '.join(missing)}")
         if note.get("annotation_level") not in LEVELS:
             found.append(f"output.annotations[{index}].annotation_level must be one of {LEVELS}")
-    actions = body.get("actions") or []
+    return found
+
+
+def _action_problems(actions: list[Any]) -> list[str]:
+    found = []
     if len(actions) > MAX_ACTIONS:
         found.append(f"actions has {len(actions)} items, at most {MAX_ACTIONS}")
     for index, action in enumerate(actions):
+        action = action if isinstance(action, dict) else {}
         for key, limit in ACTION_LIMITS.items():
             if not isinstance(action.get(key), str) or len(action[key]) > limit:
                 found.append(f"actions[{index}].{key} is required, at most {limit} characters")
@@ -60,9 +77,10 @@ def problems(body: dict[str, Any], existing: CheckRun | None) -> list[str]:
 
 
 def _stamp(raw: Any) -> datetime | None:
-    if not isinstance(raw, str):
+    try:
+        return datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
         return None
-    return datetime.fromisoformat(raw.replace("Z", "+00:00"))
 
 
 def _apply(run: CheckRun, body: dict[str, Any]) -> None:

@@ -76,7 +76,13 @@ def collaborator_permission(call: Call) -> Reply:
 
 
 def _team(call: Call) -> Team:
-    team = call.state.teams.get((call.params["org"], call.params["team_slug"]))
+    """The team, seen only by tokens of an installation on its organisation."""
+    org = call.params["org"]
+    if call.token is not None:
+        account = call.state.installations[call.token.installation_id].account
+        if account.lower() != org.lower():
+            raise GitHubError(404, "Not Found", violation=True)
+    team = call.state.teams.get((org, call.params["team_slug"]))
     if team is None:
         raise not_found()
     return team

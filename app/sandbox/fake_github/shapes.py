@@ -22,7 +22,7 @@ from app.sandbox.fake_github.records import (
 )
 
 if TYPE_CHECKING:
-    from app.sandbox.fake_github.state import GitHubState
+    from app.sandbox.fake_github.world import World
 
 APP_PERMISSIONS = {
     "checks": "write",
@@ -88,7 +88,7 @@ def node_id(kind: str, number: int) -> str:
 class Shapes:
     """Builds GitHub's JSON for the records of ``state``, with links on ``api`` and ``html``."""
 
-    def __init__(self, state: GitHubState, api: str | None = None) -> None:
+    def __init__(self, state: World, api: str | None = None) -> None:
         self.state = state
         self.api = (api or state.api_url).rstrip("/")
         self.html = state.html_base.rstrip("/")

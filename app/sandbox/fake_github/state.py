@@ -8,162 +8,30 @@ take one re-entrant lock, so the server thread and the test thread never see hal
 
 from __future__ import annotations
 
-import itertools
-import secrets
-import string
-import threading
-from collections import deque
-from datetime import timedelta
 from typing import Any
 
-from app.sandbox.fake_github import history
-from app.sandbox.fake_github.pull_shapes import PullShapes
 from app.sandbox.fake_github.records import (
-    PERMISSIONS,
     REVIEW_STATES,
-    App,
     CheckRun,
     Comment,
     Commit,
-    Fault,
     FileChange,
-    Installation,
     Pull,
     Reaction,
-    RecordedRequest,
     Repo,
     Review,
-    Team,
-    Token,
-    User,
     new_sha,
     now,
 )
+from app.sandbox.fake_github.world import DEFAULT_HTML_BASE, RATE_LIMIT, World
 
-TOKEN_LIFETIME = timedelta(hours=1)
-RATE_LIMIT = 5000
-DEFAULT_HTML_BASE = "http://github.localhost"
+__all__ = ["DEFAULT_HTML_BASE", "RATE_LIMIT", "GitHubState"]
 
 
-class GitHubState:
-    """Everything the fake GitHub knows. ``html_base`` roots the links people follow
-    (``html_url``); ``api_url`` roots API links in objects built outside a request (webhook
-    payloads, the dicts the control methods return) and is set by ``serve_github``."""
-
-    def __init__(
-        self, *, html_base: str = DEFAULT_HTML_BASE, api_url: str = "http://127.0.0.1"
-    ) -> None:
-        self.lock = threading.RLock()
-        self.html_base = html_base
-        self.api_url = api_url
-        self.apps: dict[int, App] = {}
-        self.installations: dict[int, Installation] = {}
-        self.tokens: dict[str, Token] = {}
-        self.users: dict[str, User] = {}
-        self.repos: dict[str, Repo] = {}
-        self.teams: dict[tuple[str, str], Team] = {}
-        self.requests: list[RecordedRequest] = []
-        self.violations: list[str] = []
-        self.rate_used: dict[str, int] = {}
-        self.rate_reset: dict[str, int] = {}
-        self.faults: dict[str, deque[Fault]] = {}
-        self._suites: dict[tuple[int, int, str], int] = {}
-        self._ids = itertools.count(1001)
-
-    def next_id(self) -> int:
-        with self.lock:
-            return next(self._ids)
-
-    # People, apps and repositories -------------------------------------------------------
-
-    def add_app(self, app_id: int, public_key_pem: str, slug: str, name: str | None = None) -> App:
-        """Register a GitHub App whose JWTs are checked against ``public_key_pem``."""
-        with self.lock:
-            app = App(app_id, slug, public_key_pem, name or slug, owner=slug + "-owner")
-            self.add_user(app.owner, type="Organization")
-            self.add_user(f"{slug}[bot]", type="Bot")
-            self.apps[app_id] = app
-            return app
-
-    def add_user(self, login: str, type: str = "User") -> User:
-        with self.lock:
-            user = self.users.get(login.lower())
-            if user is None:
-                user = self.users[login.lower()] = User(login, self.next_id(), type)
-            user.type = type
-            return user
-
-    def user_record(self, login: str) -> User:
-        """The user called ``login``, registered on first sight (``[bot]`` logins as bots)."""
-        with self.lock:
-            found = self.users.get(login.lower())
-            if found is not None:
-                return found
-            return self.add_user(login, "Bot" if login.endswith("[bot]") else "User")
-
-    def add_repo(
-        self,
-        full_name: str,
-        default_branch: str = "main",
-        installation_id: int = 1,
-        private: bool = False,
-    ) -> Repo:
-        """A repository with one initial commit on ``default_branch``, installed in
-        ``installation_id`` (created for the owner when new)."""
-        owner, name = full_name.split("/", 1)
-        with self.lock:
-            if owner.lower() not in self.users:
-                self.add_user(owner, type="Organization")
-            if installation_id not in self.installations:
-                self.installations[installation_id] = Installation(installation_id, owner)
-            repo = Repo(self.next_id(), owner, name, default_branch, installation_id, private)
-            root = Commit(new_sha(full_name), [], "Initial commit", owner, {})
-            repo.commits[root.sha] = root
-            repo.branches[default_branch] = root.sha
-            self.repos[full_name.lower()] = repo
-            return repo
-
-    def repo(self, full_name: str) -> Repo:
-        with self.lock:
-            found = self.repos.get(full_name.lower())
-            if found is None:
-                raise KeyError(f"no repository {full_name!r} in the fake GitHub")
-            return found
-
-    def set_permission(self, repo: str, login: str, permission: str) -> None:
-        if permission not in PERMISSIONS:
-            raise ValueError(f"permission must be one of {PERMISSIONS}, not {permission!r}")
-        with self.lock:
-            self.user_record(login)
-            self.repo(repo).permissions[login.lower()] = permission
-
-    def permission(self, repo: Repo, login: str) -> str:
-        with self.lock:
-            return repo.permissions.get(login.lower(), "none")
-
-    def add_team(self, org: str, slug: str, members: list[str]) -> Team:
-        with self.lock:
-            for login in members:
-                self.user_record(login)
-            team = Team(self.next_id(), org, slug, list(members))
-            self.teams[(org, slug)] = team
-            return team
-
-    def set_content(self, repo: str, path: str, text: str, ref: str | None = None) -> None:
-        """File ``path`` at ``ref`` (the default branch when ``None``); other refs fall back
-        to the default branch's files."""
-        with self.lock:
-            found = self.repo(repo)
-            found.contents.setdefault(ref or found.default_branch, {})[path] = text
-
-    # Pull requests -----------------------------------------------------------------------
-
-    def pull(self, repo: str, number: int) -> Pull:
-        with self.lock:
-            found = self.repo(repo).pulls.get(number)
-            if found is None:
-                raise KeyError(f"no pull request #{number} in {repo}")
-            return found
+class GitHubState(World):
+    """The fake GitHub's world: ``World``'s registry plus pull requests and what happens on
+    them. Control methods (``open_pull``, ``push``, ``add_review``...) act as people would
+    on GitHub; inspection methods read back what gatehouse did."""
 
     def _commit(self, repo: Repo, parent: str, author: str, files: list[FileChange]) -> str:
         message = f"Change {', '.join(change.path for change in files[:3]) or 'nothing'}"
@@ -306,19 +174,10 @@ class GitHubState:
             found.comments[comment.id] = comment
             return self.shapes().comment(found, comment)
 
-    # Inspection --------------------------------------------------------------------------
-
-    def shapes(self, api: str | None = None) -> PullShapes:
-        return PullShapes(self, api)
-
     def check_runs(self, repo: str, head_sha: str | None = None) -> list[CheckRun]:
         with self.lock:
             runs = self.repo(repo).check_runs.values()
             return [run for run in runs if head_sha in (None, run.head_sha)]
-
-    def check_suite_id(self, repo: Repo, app_id: int, head_sha: str) -> int:
-        with self.lock:
-            return self._suites.setdefault((repo.id, app_id, head_sha), self.next_id())
 
     def comments(self, repo: str, number: int) -> list[Comment]:
         with self.lock:
@@ -342,71 +201,3 @@ class GitHubState:
                 if comment_id in repo.comments:
                     return list(repo.comments[comment_id].reactions)
             raise KeyError(f"no comment {comment_id}")
-
-    def calls(self, operation_id: str | None = None) -> int:
-        """How many requests were made (of ``operation_id``, when given)."""
-        with self.lock:
-            return sum(1 for r in self.requests if operation_id in (None, r.operation_id))
-
-    def reset_calls(self) -> None:
-        """Forget recorded requests (violations are kept)."""
-        with self.lock:
-            self.requests.clear()
-
-    # Credentials and faults --------------------------------------------------------------
-
-    def issue_token(self, installation_id: int = 1, app_id: int | None = None) -> str:
-        """An installation token, as ``POST /app/installations/{id}/access_tokens`` makes."""
-        return self.new_token(installation_id, app_id).value
-
-    def new_token(self, installation_id: int, app_id: int | None = None) -> Token:
-        with self.lock:
-            if installation_id not in self.installations:
-                raise KeyError(f"no installation {installation_id}")
-            chosen = app_id if app_id is not None else next(iter(self.apps), None)
-            if chosen is None:
-                raise ValueError("register an app with add_app() before issuing tokens")
-            alphabet = string.ascii_letters + string.digits
-            value = "ghs_" + "".join(secrets.choice(alphabet) for _ in range(36))
-            token = Token(value, installation_id, chosen, now() + TOKEN_LIFETIME)
-            self.tokens[value] = token
-            return token
-
-    def expire_tokens(self) -> None:
-        """Make every installation token issued so far expired, as an hour later."""
-        with self.lock:
-            for token in self.tokens.values():
-                token.expires_at = now() - timedelta(seconds=1)
-
-    def fail_next(
-        self,
-        operation_id: str,
-        status: int,
-        times: int = 1,
-        retry_after: int | None = None,
-        message: str | None = None,
-    ) -> None:
-        """Answer the next ``times`` calls of ``operation_id`` with GitHub's error ``status``
-        (403 with ``retry_after`` is a secondary rate limit; 429 likewise)."""
-        with self.lock:
-            fault = Fault(status, times, retry_after, message)
-            self.faults.setdefault(operation_id, deque()).append(fault)
-
-    def take_fault(self, operation_id: str) -> Fault | None:
-        with self.lock:
-            queue = self.faults.get(operation_id)
-            if not queue:
-                return None
-            fault = queue[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                queue.popleft()
-            return fault
-
-    def find_repo(self, owner: str, name: str) -> Repo | None:
-        with self.lock:
-            return self.repos.get(f"{owner}/{name}".lower())
-
-    def resolve(self, repo: Repo, ref: str) -> str | None:
-        with self.lock:
-            return history.resolve(repo, ref)

@@ -38,6 +38,11 @@ class GitHubError(Exception):
         self.violation = violation
         self.headers = dict(headers or {})
 
+    def describe(self) -> str:
+        """The message, followed by the details of each error when there are any."""
+        details = "; ".join(str(error.get("message", "")) for error in self.errors or [])
+        return f"{self.message} ({details})" if details else self.message
+
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"message": self.message, "documentation_url": DOCS}
         if self.errors is not None:

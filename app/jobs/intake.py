@@ -1,0 +1,220 @@
+"""The intake worker: turns recorded webhook deliveries into handler calls.
+
+A fixed pool of threads (handlers do blocking HTTP) claims deliveries from the
+:class:`~app.store.deliveries.DeliveryStore`, which guarantees one delivery per pull
+request at a time, in order. A handler that raises is retried with exponential backoff
+and given up (logged, the pull request's next delivery proceeds) after ``max_attempts``.
+Leases are renewed while a handler runs, so only a dead process loses its claims, and
+those are picked up again once the lease expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from types import TracebackType
+
+from app.store.deliveries import Delivery, DeliveryStore
+
+log = logging.getLogger(__name__)
+
+# The return value, if any, is ignored.
+Handler = Callable[[Delivery], object]
+
+
+def default_owner() -> str:
+    """An owner name unique to this process: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def backoff_delay(attempts: int, base: float, cap: float) -> float:
+    """Seconds to wait after the ``attempts``-th failure: base, 2*base, 4*base... up to cap."""
+    return float(min(cap, base * 2 ** max(attempts - 1, 0)))
+
+
+class IntakeWorker:
+    """Process deliveries in background threads until :meth:`stop`.
+
+    Call :meth:`notify` right after recording a delivery: an idle thread picks it up at
+    once instead of at the next poll. Polling still happens every ``poll_interval``
+    seconds, for deliveries recorded by other replicas and retries coming due.
+    """
+
+    def __init__(
+        self,
+        deliveries: DeliveryStore,
+        handle: Handler,
+        *,
+        concurrency: int = 4,
+        lease_seconds: float = 60.0,
+        max_attempts: int = 5,
+        backoff: tuple[float, float] = (1.0, 300.0),
+        poll_interval: float = 0.5,
+        owner: str | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if lease_seconds <= 0 or poll_interval <= 0:
+            raise ValueError("lease_seconds and poll_interval must be positive")
+        self.deliveries = deliveries
+        self.handle = handle
+        self.concurrency = concurrency
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.poll_interval = poll_interval
+        self.owner = owner or default_owner()
+        self._wakeup = threading.Condition()
+        self._generation = 0
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._in_flight: dict[str, Delivery] = {}
+        self._in_flight_lock = threading.Lock()
+
+    def __enter__(self) -> IntakeWorker:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        if self._threads:
+            raise RuntimeError("the intake worker is already running")
+        self._stopping.clear()
+        for index in range(self.concurrency):
+            self._spawn(self._work, f"gatehouse-intake-{index}")
+        self._spawn(self._renew_leases, "gatehouse-intake-leases")
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop claiming and wait for running handlers; True if every thread ended.
+
+        A handler still running after ``timeout`` keeps its claim until the lease
+        expires; another worker then processes that delivery again.
+        """
+        self._stopping.set()
+        self.notify()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stopped = not any(thread.is_alive() for thread in self._threads)
+        if stopped:
+            self._threads = []
+        return stopped
+
+    def notify(self) -> None:
+        """Wake every idle thread to look for work now."""
+        with self._wakeup:
+            self._generation += 1
+            self._wakeup.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until no delivery is waiting or being processed; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._in_flight_lock:
+                busy = bool(self._in_flight)
+            if not busy and self.deliveries.pending_count() == 0:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(0.01, remaining))
+
+    def _idle(self, seen: int, seconds: float) -> None:
+        with self._wakeup:
+            if self._generation == seen and not self._stopping.is_set():
+                self._wakeup.wait(seconds)
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            with self._wakeup:
+                seen = self._generation
+            try:
+                delivery = self.deliveries.claim(self.owner, self.lease_seconds)
+            except Exception:
+                log.exception("intake: cannot claim a delivery; retrying")
+                self._idle(seen, self.poll_interval)
+                continue
+            if delivery is None:
+                self._idle(seen, self.poll_interval)
+                continue
+            self._process(delivery)
+
+    def _process(self, delivery: Delivery) -> None:
+        with self._in_flight_lock:
+            self._in_flight[delivery.delivery_id] = delivery
+        try:
+            try:
+                self.handle(delivery)
+            except Exception as exc:
+                self._failed(delivery, f"{type(exc).__name__}: {exc}")
+            else:
+                if not self.deliveries.complete(delivery.delivery_id, self.owner):
+                    log.warning(
+                        "intake: delivery %s finished after its claim was lost",
+                        delivery.delivery_id,
+                    )
+        except Exception:
+            # The store is unreachable: the lease will expire and the delivery run again.
+            log.exception("intake: cannot settle delivery %s", delivery.delivery_id)
+        finally:
+            with self._in_flight_lock:
+                del self._in_flight[delivery.delivery_id]
+
+    def _failed(self, delivery: Delivery, error: str) -> None:
+        name = f"{delivery.event}.{delivery.action}" if delivery.action else delivery.event
+        if delivery.attempts >= self.max_attempts:
+            log.error(
+                "intake: giving up on delivery %s (%s, %s) after %d attempts: %s",
+                delivery.delivery_id,
+                name,
+                delivery.ordering_key,
+                delivery.attempts,
+                error,
+            )
+            self.deliveries.give_up(delivery.delivery_id, self.owner, error)
+            return
+        delay = backoff_delay(delivery.attempts, *self.backoff)
+        log.warning(
+            "intake: delivery %s (%s) failed (attempt %d of %d), retrying in %.1fs: %s",
+            delivery.delivery_id,
+            name,
+            delivery.attempts,
+            self.max_attempts,
+            delay,
+            error,
+        )
+        self.deliveries.retry(delivery.delivery_id, self.owner, error, delay)
+
+    def _renew_leases(self) -> None:
+        interval = max(self.lease_seconds / 3, 0.01)
+        while not self._stopping.wait(interval):
+            with self._in_flight_lock:
+                ids = list(self._in_flight)
+            for delivery_id in ids:
+                try:
+                    renewed = self.deliveries.extend(delivery_id, self.owner, self.lease_seconds)
+                    with self._in_flight_lock:
+                        running = delivery_id in self._in_flight
+                    if not renewed and running:
+                        log.warning("intake: lost the claim on delivery %s", delivery_id)
+                except Exception:
+                    log.exception("intake: cannot renew the lease on delivery %s", delivery_id)

@@ -1,0 +1,250 @@
+"""The durable queue of webhook deliveries.
+
+Guarantees:
+
+- A delivery id is recorded once, even when two replicas insert it at the same moment
+  (a unique constraint decides; the loser gets ``False``).
+- Deliveries that share an ``ordering_key`` (one pull request) are processed one at a
+  time, in the order they were recorded; different keys are processed in parallel.
+- A claim is a lease: if its owner dies, the delivery becomes claimable again once the
+  lease expires, so nothing recorded is ever lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from app.store.database import Database, execute_dml, lock_key
+from app.store.schema import DeliveryRow
+
+_CLAIM_TRIES = 5
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+_UNFINISHED = (DeliveryState.PENDING, DeliveryState.RUNNING)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A recorded delivery; ``attempts`` counts claims, this one included."""
+
+    seq: int
+    delivery_id: str
+    event: str
+    action: str | None
+    payload: bytes
+    repository: str | None
+    ordering_key: str
+    installation_id: int | None
+    attempts: int
+    received_at: datetime
+    state: DeliveryState = DeliveryState.PENDING
+    last_error: str | None = None
+
+
+def _to_delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        seq=row.seq,
+        delivery_id=row.delivery_id,
+        event=row.event,
+        action=row.action,
+        payload=row.payload,
+        repository=row.repository,
+        ordering_key=row.ordering_key,
+        installation_id=row.installation_id,
+        attempts=row.attempts,
+        received_at=row.received_at,
+        state=DeliveryState(row.state),
+        last_error=row.last_error,
+    )
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Ready now, its key's earlier deliveries finished, no live claim on its key."""
+    d = DeliveryRow
+    earlier = aliased(DeliveryRow)
+    other = aliased(DeliveryRow)
+    ready = or_(
+        and_(d.state == DeliveryState.PENDING, d.available_at <= now),
+        and_(d.state == DeliveryState.RUNNING, d.lease_expires_at <= now),
+    )
+    earlier_unfinished = exists().where(
+        earlier.ordering_key == d.ordering_key,
+        earlier.seq < d.seq,
+        earlier.state.in_(_UNFINISHED),
+    )
+    # Guards the rare case of an earlier id committed after a later one was claimed.
+    key_in_flight = exists().where(
+        other.ordering_key == d.ordering_key,
+        other.seq != d.seq,
+        other.state == DeliveryState.RUNNING,
+        other.lease_expires_at > now,
+    )
+    return and_(ready, ~earlier_unfinished, ~key_in_flight)
+
+
+class DeliveryStore:
+    """Record, claim and settle webhook deliveries."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def record(
+        self,
+        delivery_id: str,
+        event: str,
+        action: str | None,
+        payload: bytes,
+        *,
+        repository: str | None,
+        ordering_key: str,
+        installation_id: int | None,
+    ) -> bool:
+        """Store a delivery for processing; ``False`` if this id was already recorded.
+
+        When this returns, the delivery is committed: answering 2xx is safe.
+        """
+        now = self._db.now()
+        row = DeliveryRow(
+            delivery_id=delivery_id,
+            event=event,
+            action=action,
+            payload=payload,
+            repository=repository,
+            ordering_key=ordering_key,
+            installation_id=installation_id,
+            state=DeliveryState.PENDING,
+            attempts=0,
+            received_at=now,
+            available_at=now,
+        )
+        try:
+            with self._db.session() as session:
+                session.add(row)
+        except IntegrityError:
+            if self.get(delivery_id) is not None:
+                return False
+            raise
+        return True
+
+    def claim(self, owner: str, lease_seconds: float) -> Delivery | None:
+        """Take the oldest delivery that may run now, leased to ``owner``; None if none.
+
+        Atomic across threads and processes: a delivery is handed to one claimant only.
+        """
+        for _ in range(_CLAIM_TRIES):
+            now = self._db.now()
+            eligible = _claimable(now)
+            with self._db.session() as session:
+                candidate = session.execute(
+                    select(DeliveryRow.seq, DeliveryRow.ordering_key)
+                    .where(eligible)
+                    .order_by(DeliveryRow.seq)
+                    .limit(1)
+                    .with_for_update(skip_locked=True, of=DeliveryRow)
+                ).first()
+                if candidate is None:
+                    return None
+                seq, key = candidate
+                lock_key(session, f"delivery:{key}")
+                taken = execute_dml(
+                    session,
+                    update(DeliveryRow)
+                    .where(DeliveryRow.seq == seq, eligible)
+                    .values(
+                        state=DeliveryState.RUNNING,
+                        lease_owner=owner,
+                        lease_expires_at=now + timedelta(seconds=lease_seconds),
+                        attempts=DeliveryRow.attempts + 1,
+                    ),
+                )
+                if taken == 1:
+                    row = session.get_one(DeliveryRow, seq, populate_existing=True)
+                    return _to_delivery(row)
+        return None
+
+    def extend(self, delivery_id: str, owner: str, lease_seconds: float) -> bool:
+        """Renew ``owner``'s lease from now; False if the claim was lost."""
+        expires = self._db.now() + timedelta(seconds=lease_seconds)
+        return self._settle(delivery_id, owner, lease_expires_at=expires)
+
+    def complete(self, delivery_id: str, owner: str) -> bool:
+        """Mark processed; False if ``owner`` no longer holds the claim."""
+        return self._settle(
+            delivery_id,
+            owner,
+            state=DeliveryState.DONE,
+            lease_owner=None,
+            lease_expires_at=None,
+            finished_at=self._db.now(),
+        )
+
+    def retry(self, delivery_id: str, owner: str, error: str, delay_seconds: float) -> bool:
+        """Put back for another attempt after ``delay_seconds``.
+
+        Later deliveries of the same key keep waiting behind it, so order is kept.
+        """
+        return self._settle(
+            delivery_id,
+            owner,
+            state=DeliveryState.PENDING,
+            lease_owner=None,
+            lease_expires_at=None,
+            available_at=self._db.now() + timedelta(seconds=delay_seconds),
+            last_error=error,
+        )
+
+    def give_up(self, delivery_id: str, owner: str, error: str) -> bool:
+        """Mark failed for good; the next delivery of its key may run."""
+        return self._settle(
+            delivery_id,
+            owner,
+            state=DeliveryState.FAILED,
+            lease_owner=None,
+            lease_expires_at=None,
+            finished_at=self._db.now(),
+            last_error=error,
+        )
+
+    def _settle(self, delivery_id: str, owner: str, **values: object) -> bool:
+        with self._db.session() as session:
+            changed = execute_dml(
+                session,
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.delivery_id == delivery_id,
+                    DeliveryRow.lease_owner == owner,
+                    DeliveryRow.state == DeliveryState.RUNNING,
+                )
+                .values(**values),
+            )
+        return changed == 1
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        with self._db.session(write=False) as session:
+            row = session.scalars(
+                select(DeliveryRow).where(DeliveryRow.delivery_id == delivery_id)
+            ).first()
+            return None if row is None else _to_delivery(row)
+
+    def pending_count(self) -> int:
+        """Deliveries not yet done or failed (waiting or being processed)."""
+        with self._db.session(write=False) as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(DeliveryRow)
+                .where(DeliveryRow.state.in_(_UNFINISHED))
+            )
+            return int(count or 0)

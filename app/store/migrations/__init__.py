@@ -1,0 +1,1 @@
+"""gatehouse's Alembic migrations; run them with ``Database.migrate()``."""

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+
+from app.store import Database, Delivery, DeliveryState, DeliveryStore
+from tests.dbutil import ManualClock, race
+
+
+def record(store: DeliveryStore, delivery_id: str, key: str = "org/repo#1") -> bool:
+    return store.record(
+        delivery_id,
+        "pull_request",
+        "synchronize",
+        b'{"n": 1}',
+        repository="org/repo",
+        ordering_key=key,
+        installation_id=42,
+    )
+
+
+def claimed_id(store: DeliveryStore, owner: str = "w1", lease: float = 60) -> str | None:
+    delivery = store.claim(owner, lease)
+    return None if delivery is None else delivery.delivery_id
+
+
+def test_a_recorded_delivery_comes_back_intact(database: Database, clock: ManualClock) -> None:
+    store = DeliveryStore(database)
+    assert record(store, "d-1")
+    delivery = store.claim("w1", 60)
+    assert delivery == Delivery(
+        seq=delivery.seq if delivery else 0,
+        delivery_id="d-1",
+        event="pull_request",
+        action="synchronize",
+        payload=b'{"n": 1}',
+        repository="org/repo",
+        ordering_key="org/repo#1",
+        installation_id=42,
+        attempts=1,
+        received_at=clock(),
+        state=DeliveryState.RUNNING,
+    )
+
+
+def test_a_duplicate_delivery_is_recorded_once(database: Database) -> None:
+    store = DeliveryStore(database)
+    assert record(store, "d-1") is True
+    assert record(store, "d-1") is False
+    assert store.pending_count() == 1
+
+
+def test_replicas_recording_the_same_delivery_at_once_store_it_once(database: Database) -> None:
+    results = race(8, lambda _: record(DeliveryStore(database), "d-same"))
+    assert sorted(results, key=str) == [False] * 7 + [True]
+    assert DeliveryStore(database).pending_count() == 1
+
+
+def test_racing_claimers_get_a_delivery_exactly_once(database: Database) -> None:
+    store = DeliveryStore(database)
+    record(store, "d-1")
+    results = race(10, lambda i: claimed_id(store, owner=f"w{i}"))
+    assert [r for r in results if r is not None] == ["d-1"]
+
+
+def test_claim_finds_nothing_when_the_queue_is_empty(database: Database) -> None:
+    assert DeliveryStore(database).claim("w1", 60) is None
+
+
+def test_one_pull_request_waits_while_others_run(database: Database) -> None:
+    store = DeliveryStore(database)
+    for delivery_id, key in [("a1", "A"), ("a2", "A"), ("b1", "B")]:
+        record(store, delivery_id, key)
+    assert claimed_id(store) == "a1"
+    assert claimed_id(store) == "b1"  # another PR proceeds in parallel
+    assert claimed_id(store) is None  # a2 waits for a1
+    assert store.complete("a1", "w1")
+    assert claimed_id(store) == "a2"
+
+
+def test_deliveries_of_each_pull_request_run_in_arrival_order_across_four_threads(
+    database: Database,
+) -> None:
+    store = DeliveryStore(database)
+    keys, per_key = ["A", "B"], 6
+    for index in range(per_key):
+        for key in keys:
+            record(store, f"{key}-{index}", key)
+    processed: dict[str, list[int]] = defaultdict(list)
+    in_flight: set[str] = set()
+    overlaps: list[str] = []
+    lock = threading.Lock()
+
+    def work(worker: int) -> None:
+        while store.pending_count():
+            delivery = store.claim(f"w{worker}", 60)
+            if delivery is None:
+                time.sleep(0.002)
+                continue
+            key = delivery.ordering_key
+            with lock:
+                if key in in_flight:
+                    overlaps.append(delivery.delivery_id)
+                in_flight.add(key)
+                processed[key].append(int(delivery.delivery_id.split("-")[1]))
+            time.sleep(0.01)  # long enough for the other threads to try the same key
+            with lock:
+                in_flight.discard(key)
+            assert store.complete(delivery.delivery_id, f"w{worker}")
+
+    race(4, work)
+    assert overlaps == []
+    assert dict(processed) == {key: list(range(per_key)) for key in keys}
+
+
+def test_a_crashed_claim_is_reprocessed_after_its_lease_expires(
+    database: Database, clock: ManualClock
+) -> None:
+    store = DeliveryStore(database)
+    record(store, "d-1")
+    assert claimed_id(store, owner="dead", lease=30) == "d-1"
+    assert claimed_id(store, owner="alive") is None
+    clock.advance(29)
+    assert claimed_id(store, owner="alive") is None
+    clock.advance(2)
+    delivery = store.claim("alive", 30)
+    assert delivery is not None and (delivery.delivery_id, delivery.attempts) == ("d-1", 2)
+    assert not store.complete("d-1", "dead")  # the vanished owner's claim is gone
+    assert store.complete("d-1", "alive")
+    assert store.pending_count() == 0
+
+
+def test_extending_a_lease_keeps_the_claim(database: Database, clock: ManualClock) -> None:
+    store = DeliveryStore(database)
+    record(store, "d-1")
+    claimed_id(store, owner="slow", lease=10)
+    clock.advance(8)
+    assert store.extend("d-1", "slow", 10)
+    clock.advance(8)
+    assert claimed_id(store, owner="other") is None
+    clock.advance(3)
+    assert claimed_id(store, owner="other") == "d-1"
+    assert not store.extend("d-1", "slow", 10)
+
+
+def test_a_retried_delivery_keeps_its_place_in_line(database: Database, clock: ManualClock) -> None:
+    store = DeliveryStore(database)
+    record(store, "a1", "A")
+    record(store, "a2", "A")
+    claimed_id(store)
+    assert store.retry("a1", "w1", "HTTP 502", delay_seconds=10)
+    assert claimed_id(store) is None  # a1 is not due yet and a2 must wait for it
+    clock.advance(10)
+    delivery = store.claim("w1", 60)
+    assert delivery is not None
+    assert (delivery.delivery_id, delivery.attempts, delivery.last_error) == ("a1", 2, "HTTP 502")
+    store.complete("a1", "w1")
+    assert claimed_id(store) == "a2"
+
+
+def test_giving_up_lets_the_next_delivery_of_the_pull_request_run(database: Database) -> None:
+    store = DeliveryStore(database)
+    record(store, "a1", "A")
+    record(store, "a2", "A")
+    claimed_id(store)
+    assert store.give_up("a1", "w1", "ValueError: bad payload")
+    failed = store.get("a1")
+    assert failed is not None
+    assert (failed.state, failed.last_error) == (DeliveryState.FAILED, "ValueError: bad payload")
+    assert claimed_id(store) == "a2"
+
+
+def test_only_the_claim_holder_settles_a_delivery(database: Database) -> None:
+    store = DeliveryStore(database)
+    record(store, "d-1")
+    claimed_id(store, owner="w1")
+    assert not store.complete("d-1", "w2")
+    assert not store.retry("d-1", "w2", "x", 0)
+    assert not store.give_up("d-1", "w2", "x")
+    found = store.get("d-1")
+    assert found is not None and found.state is DeliveryState.RUNNING
+
+
+def test_pending_count_covers_waiting_and_running_deliveries(database: Database) -> None:
+    store = DeliveryStore(database)
+    for index in range(3):
+        record(store, f"d-{index}", f"k{index}")
+    claimed_id(store)
+    assert store.pending_count() == 3
+    store.complete("d-0", "w1")
+    assert store.pending_count() == 2
+    assert store.get("unknown") is None
