@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from app import __version__
 from app.cli_check import EXIT_BAD_INPUT, add_check_parser
+from app.cli_reports import add_report_parsers
+from app.cli_demo import add_demo_parser
 from app.cli_serve import add_serve_parser
 from app.settings import SettingsError
 
@@ -21,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_check_parser(sub)
     add_serve_parser(sub)
+    add_demo_parser(sub)
+    add_report_parsers(sub)
     return parser
 
 

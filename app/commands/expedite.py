@@ -77,7 +77,7 @@ def expedite(call: CommandCall, services: CommandServices) -> bool:
         "; ".join((doc.get("due_view") or {}).get(g, {}).get("text", "") for g in waiting) or "now"
     )
     call.reply(
-        f"Expedited. Reviewers are asked to answer within {hours:g} business hours (due {due}). "
+        f"Expedited. Reviewers are asked to answer within {hours:g} business hours; due: {due}. "
         "After the merge, a post-implementation review opens and is due within "
         f"{call.ruleset.settings.sla.post_implementation_review.hours:g} hours."
     )

@@ -23,6 +23,7 @@ from app.store.deliveries import Delivery, DeliveryStore
 
 log = logging.getLogger(__name__)
 
+_MAX_ERROR = 2000  # characters of a handler's error kept with the delivery
 # The return value, if any, is ignored.
 Handler = Callable[[Delivery], object]
 
@@ -165,7 +166,7 @@ class IntakeWorker:
             try:
                 self.handle(delivery)
             except Exception as exc:
-                self._failed(delivery, f"{type(exc).__name__}: {exc}")
+                self._failed(delivery, exc)
             else:
                 if not self.deliveries.complete(delivery.delivery_id, self.owner):
                     log.warning(
@@ -179,7 +180,8 @@ class IntakeWorker:
             with self._in_flight_lock:
                 del self._in_flight[delivery.delivery_id]
 
-    def _failed(self, delivery: Delivery, error: str) -> None:
+    def _failed(self, delivery: Delivery, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR]
         name = f"{delivery.event}.{delivery.action}" if delivery.action else delivery.event
         if delivery.attempts >= self.max_attempts:
             log.error(
@@ -189,6 +191,7 @@ class IntakeWorker:
                 delivery.ordering_key,
                 delivery.attempts,
                 error,
+                exc_info=exc,
             )
             self.deliveries.give_up(delivery.delivery_id, self.owner, error)
             return

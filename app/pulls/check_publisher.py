@@ -84,10 +84,14 @@ class CheckPublisher:
         run_id: int,
         output: CheckOutput,
         details_url: str,
+        number: int | None = None,
     ) -> None:
+        """Complete the run. GitHub appends annotations on every update, so only the ones
+        this run has not shown yet are sent (remembered in the pull request's record)."""
+        fresh = self._unsent(repo, number, run_id, output.annotations)
         batches = [
-            list(output.annotations[i : i + ANNOTATIONS_PER_REQUEST])
-            for i in range(0, len(output.annotations), ANNOTATIONS_PER_REQUEST)
+            list(fresh[i : i + ANNOTATIONS_PER_REQUEST])
+            for i in range(0, len(fresh), ANNOTATIONS_PER_REQUEST)
         ] or [[]]
         for index, batch in enumerate(batches):
             body: dict[str, Any] = {
@@ -103,6 +107,24 @@ class CheckPublisher:
                     actions=[RERUN_ACTION],
                 )
             client.update_check_run(repo, run_id, body)
+        if fresh and number is not None:
+            keys = [_annotation_key(a) for a in fresh]
+
+            def put(doc: dict[str, Any]) -> None:
+                shown = doc.setdefault("annotated", {})
+                shown[str(run_id)] = [*shown.get(str(run_id), []), *keys]
+                for old in list(shown)[:-5]:
+                    shown.pop(old)
+
+            self.records.update(repo, number, put)
+
+    def _unsent(
+        self, repo: str, number: int | None, run_id: int, annotations: tuple[dict[str, Any], ...]
+    ) -> list[dict[str, Any]]:
+        if number is None:
+            return list(annotations)
+        shown = set(self.records.load(repo, number).get("annotated", {}).get(str(run_id), []))
+        return [a for a in annotations if _annotation_key(a) not in shown]
 
     def fail(
         self, client: InstallationClient, repo: str, run_id: int, reason: str, details_url: str
@@ -123,3 +145,7 @@ class CheckPublisher:
                 },
             },
         )
+
+
+def _annotation_key(annotation: dict[str, Any]) -> str:
+    return f"{annotation['path']}:{annotation['start_line']}:{annotation['title']}"

@@ -90,7 +90,7 @@ class Reconciler:
         if loaded.compiled is None:
             evaluation = failed_evaluation(loaded.error or "the rules could not be loaded")
             output = render_check_run(evaluation, PullContext(details_url=details))
-            self.checks.finish(client, repo, run_id, output, details)
+            self.checks.finish(client, repo, run_id, output, details, number)
             self._publish_comment(
                 client, repo, number, evaluation, PullContext(details_url=details), new_pull
             )
@@ -118,7 +118,9 @@ class Reconciler:
             extension.contribute(state)
         evaluation = state.evaluation
         context = self._context(repo, number, pull, snapshot, state, details)
-        self.checks.finish(client, repo, run_id, render_check_run(evaluation, context), details)
+        self.checks.finish(
+            client, repo, run_id, render_check_run(evaluation, context), details, number
+        )
         self._publish_comment(client, repo, number, evaluation, context, new_pull)
         self._remember(repo, number, pull, evaluation, context, trigger)
         return evaluation

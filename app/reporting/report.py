@@ -43,8 +43,10 @@ class Durations:
     def of(cls, hours: Sequence[float]) -> Durations:
         if not hours:
             return cls(0, None, None)
-        p90 = hours[0] if len(hours) == 1 else statistics.quantiles(hours, n=10, method="inclusive")[8]
-        return cls(len(hours), statistics.median(hours), p90)
+        if len(hours) == 1:
+            return cls(1, hours[0], hours[0])
+        deciles = statistics.quantiles(hours, n=10, method="inclusive")
+        return cls(len(hours), statistics.median(hours), deciles[8])
 
     def to_json(self) -> dict[str, Any]:
         return {"count": self.count, "median": _rounded(self.median), "p90": _rounded(self.p90)}

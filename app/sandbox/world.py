@@ -44,9 +44,11 @@ def generate_key() -> tuple[str, str]:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private, public
 
 
@@ -94,7 +96,9 @@ class Sandbox:
     def start(self) -> Sandbox:
         private_pem, public_pem = generate_key()
         self._populate(public_pem)
-        github = self._stack.enter_context(serve_github(self.github, contract=self.options.check_contract))
+        github = self._stack.enter_context(
+            serve_github(self.github, contract=self.options.check_contract)
+        )
         jira = self._serve(create_jira_app(self.jira)) if self.options.jira else None
         slack = self._serve(create_slack_app(self.slack)) if self.options.slack else None
         database = self.options.database_url or f"sqlite:///{self.workdir / 'gatehouse.db'}"
@@ -153,8 +157,12 @@ class Sandbox:
         assert self.gatehouse is not None, "start() the sandbox first"
         return self.gatehouse
 
-    def send(self, event: str, payload: dict[str, Any], delivery_id: str | None = None) -> httpx.Response:
-        return deliver(f"{self.url}/webhook", SECRET, event, payload, delivery_id or str(uuid.uuid4()))
+    def send(
+        self, event: str, payload: dict[str, Any], delivery_id: str | None = None
+    ) -> httpx.Response:
+        return deliver(
+            f"{self.url}/webhook", SECRET, event, payload, delivery_id or str(uuid.uuid4())
+        )
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until every delivery is processed and every due timer has run."""
@@ -162,7 +170,10 @@ class Sandbox:
         while time.monotonic() < deadline:
             if not self.service.worker.drain(timeout=max(0.1, deadline - time.monotonic())):
                 break
-            if self.service.scheduler.run_due() == 0 and self.service.deliveries.pending_count() == 0:
+            if (
+                self.service.scheduler.run_due() == 0
+                and self.service.deliveries.pending_count() == 0
+            ):
                 return
         raise TimeoutError("gatehouse did not settle in time")
 
@@ -177,7 +188,9 @@ class Sandbox:
         draft: bool = False,
         send: bool = True,
     ) -> int:
-        pull = self.github.open_pull(REPO, author, title, files, body=body, head_ref=head_ref, draft=draft)
+        pull = self.github.open_pull(
+            REPO, author, title, files, body=body, head_ref=head_ref, draft=draft
+        )
         if send:
             self.send("pull_request", hooks.pull_request(self.github, REPO, pull.number, "opened"))
             self.settle()
@@ -191,10 +204,15 @@ class Sandbox:
 
     def review(self, number: int, reviewer: str, state: str, body: str = "") -> None:
         review = self.github.add_review(REPO, number, reviewer, state, body=body)
-        self.send("pull_request_review", hooks.pull_request_review(self.github, REPO, number, review, "submitted"))
+        self.send(
+            "pull_request_review",
+            hooks.pull_request_review(self.github, REPO, number, review, "submitted"),
+        )
         self.settle()
 
-    def comment(self, number: int, login: str, body: str, user_type: str = "User") -> dict[str, Any]:
+    def comment(
+        self, number: int, login: str, body: str, user_type: str = "User"
+    ) -> dict[str, Any]:
         comment = self.github.add_comment(REPO, number, login, body, user_type=user_type)
         self.send("issue_comment", hooks.issue_comment(self.github, REPO, number, comment))
         self.settle()
@@ -214,6 +232,8 @@ class Sandbox:
         return [*self.github.violations, *self.jira.violations, *self.slack.violations]
 
 
-def with_sandbox(workdir: Path, body: Callable[[Sandbox], None], options: SandboxOptions | None = None) -> None:
+def with_sandbox(
+    workdir: Path, body: Callable[[Sandbox], None], options: SandboxOptions | None = None
+) -> None:
     with Sandbox(workdir, options) as sandbox:
         body(sandbox)

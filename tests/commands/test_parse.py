@@ -13,15 +13,27 @@ from app.commands.parse import Command, Malformed, parse_command
         pytest.param("/recheck", Command("recheck", ""), id="recheck"),
         pytest.param("/ReCheck", Command("recheck", ""), id="command-word-case-insensitive"),
         pytest.param("/expedite prod is down", Command("expedite", "prod is down"), id="expedite"),
-        pytest.param("/expedite CVE-2026-1\nmore detail", Command("expedite", "CVE-2026-1\nmore detail"),
-                     id="argument-continues-on-next-lines"),
-        pytest.param("/decision approve risk accepted", Command("decision", "risk accepted", "approve"),
-                     id="decision-approve"),
-        pytest.param("/decision REJECT too risky", Command("decision", "too risky", "reject"),
-                     id="decision-reject"),
+        pytest.param(
+            "/expedite CVE-2026-1\nmore detail",
+            Command("expedite", "CVE-2026-1\nmore detail"),
+            id="argument-continues-on-next-lines",
+        ),
+        pytest.param(
+            "/decision approve risk accepted",
+            Command("decision", "risk accepted", "approve"),
+            id="decision-approve",
+        ),
+        pytest.param(
+            "/decision REJECT too risky",
+            Command("decision", "too risky", "reject"),
+            id="decision-reject",
+        ),
         pytest.param("/arch-review", Command("arch-review", ""), id="arch-review"),
-        pytest.param("/disagree\nthe SG is scoped to the VPC", Command("disagree", "the SG is scoped to the VPC"),
-                     id="rationale-on-second-line"),
+        pytest.param(
+            "/disagree\nthe SG is scoped to the VPC",
+            Command("disagree", "the SG is scoped to the VPC"),
+            id="rationale-on-second-line",
+        ),
     ],
 )
 def test_commands(body: str, expected: Command) -> None:

@@ -16,8 +16,11 @@ def reactions(sandbox: Sandbox, comment: dict[str, object]) -> list[str]:
 
 
 def replies(sandbox: Sandbox, number: int) -> list[str]:
-    return [c.body for c in sandbox.github.comments(REPO, number) if "gatehouse:sticky" not in c.body
-            and c.user == "gatehouse[bot]"]
+    return [
+        c.body
+        for c in sandbox.github.comments(REPO, number)
+        if "gatehouse:sticky" not in c.body and c.user == "gatehouse[bot]"
+    ]
 
 
 def test_recheck_re_evaluates_and_is_acknowledged(sandbox: Sandbox) -> None:
@@ -68,14 +71,18 @@ def test_expedite_needs_a_reason(sandbox: Sandbox) -> None:
     assert "reason is required" in replies(sandbox, number)[0]
 
 
-def test_expedite_life_cycle_through_post_implementation_review(sandbox: Sandbox, clock: ManualClock) -> None:
+def test_expedite_life_cycle_through_post_implementation_review(
+    sandbox: Sandbox, clock: ManualClock
+) -> None:
     number = sandbox.open_pull("Hotfix the deploy workflow", [WORKFLOW])
     comment = sandbox.comment(number, AUTHOR, "/expedite production deploys are failing")
     assert reactions(sandbox, comment) == ["+1"]
     assert sandbox.github.labels(REPO, number) == ["expedited"]
     run = sandbox.check_run(number)
     assert "Expedited" in run.summary
-    expedite_message = [m for m in sandbox.slack.messages() if "Expedited review requested" in m.text]
+    expedite_message = [
+        m for m in sandbox.slack.messages() if "Expedited review requested" in m.text
+    ]
     assert len(expedite_message) == 1
     for slack_id in ("U0PLATF001", "U0PLATF002", "U0PLATF003"):
         assert f"<@{slack_id}>" in expedite_message[0].text
@@ -97,7 +104,9 @@ def test_expedite_life_cycle_through_post_implementation_review(sandbox: Sandbox
     assert "pir-done" in kinds
 
 
-def test_disagreement_escalates_when_the_joint_review_runs_out(sandbox: Sandbox, clock: ManualClock) -> None:
+def test_disagreement_escalates_when_the_joint_review_runs_out(
+    sandbox: Sandbox, clock: ManualClock
+) -> None:
     number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
     sandbox.review(number, ALAN, "CHANGES_REQUESTED")
     refused = sandbox.comment(number, OUTSIDER, "/disagree not my PR but still")
@@ -106,11 +115,15 @@ def test_disagreement_escalates_when_the_joint_review_runs_out(sandbox: Sandbox,
     assert reactions(sandbox, comment) == ["+1"]
     reply = replies(sandbox, number)[-1]
     assert f"@{ALAN}" in reply and "document your technical rationale" in reply
-    assert any("<@U0PLATF001>" in m.text and "disagrees" in m.text for m in sandbox.slack.messages())
+    assert any(
+        "<@U0PLATF001>" in m.text and "disagrees" in m.text for m in sandbox.slack.messages()
+    )
     sandbox.comment(number, ALAN, "It also runs on workflow_dispatch, which is the risk.")
     clock.advance(hours=25)
     sandbox.settle()
-    assert any("<@U0ENGMG001>" in m.text and "not resolved" in m.text for m in sandbox.slack.messages())
+    assert any(
+        "<@U0ENGMG001>" in m.text and "not resolved" in m.text for m in sandbox.slack.messages()
+    )
     assert "escalated to engineering management" in sandbox.check_run(number).summary
     kinds = [r.kind for r in sandbox.service.audit.export(None)]
     assert {"disagreement", "rationale", "escalation"} <= set(kinds)
@@ -125,7 +138,9 @@ def test_decision_approve_satisfies_the_disputed_group(sandbox: Sandbox) -> None
     not_manager = sandbox.comment(number, AUTHOR, "/decision approve I decide")
     assert reactions(sandbox, not_manager) == []
     assert "Only engineering management" in replies(sandbox, number)[-1]
-    decision = sandbox.comment(number, MANAGER, "/decision approve the risk is accepted for this release")
+    decision = sandbox.comment(
+        number, MANAGER, "/decision approve the risk is accepted for this release"
+    )
     assert reactions(sandbox, decision) == ["+1"]
     run = sandbox.check_run(number)
     assert run.conclusion == "success"

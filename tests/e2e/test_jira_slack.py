@@ -14,9 +14,11 @@ from app.sandbox.world import AUTHOR, REPO, Sandbox
 from tests.e2e.changes import DOCS, SECURITY_GROUP, WORKFLOW
 
 ALAN, ANTONIA, ROBERT = "alan-sherman", "antonia-gaete", "robert-detjens"
-ACCOUNT = {ALAN: "000000:00000000-0000-4000-8000-000000000001",
-           ANTONIA: "000000:00000000-0000-4000-8000-000000000002",
-           ROBERT: "000000:00000000-0000-4000-8000-000000000003"}
+ACCOUNT = {
+    ALAN: "000000:00000000-0000-4000-8000-000000000001",
+    ANTONIA: "000000:00000000-0000-4000-8000-000000000002",
+    ROBERT: "000000:00000000-0000-4000-8000-000000000003",
+}
 SLACK_ID = {ALAN: "U0PLATF001", ANTONIA: "U0PLATF002", ROBERT: "U0PLATF003"}
 
 
@@ -24,7 +26,13 @@ def existing_ticket(sandbox: Sandbox, summary: str = "Backup solution") -> str:
     answer = httpx.post(
         f"{sandbox.settings.jira_base_url}/rest/api/3/issue",
         auth=(DEFAULT_EMAIL, DEFAULT_API_TOKEN),
-        json={"fields": {"project": {"key": "LFXV2"}, "issuetype": {"name": "Task"}, "summary": summary}},
+        json={
+            "fields": {
+                "project": {"key": "LFXV2"},
+                "issuetype": {"name": "Task"},
+                "summary": summary,
+            }
+        },
     )
     assert answer.status_code == 201, answer.text
     return str(answer.json()["key"])
@@ -41,7 +49,10 @@ def test_ticket_is_created_assigned_linked_and_announced(sandbox: Sandbox) -> No
     [message] = sandbox.slack.messages()
     assert message.channel == "C0LFXDEVOPS"
     assert f"<@{SLACK_ID[ALAN]}>" in message.text
-    assert f"I've created ticket <{sandbox.settings.jira_base_url}/browse/{issue.key}|{issue.key}>" in message.text
+    assert (
+        f"I've created ticket <{sandbox.settings.jira_base_url}/browse/{issue.key}|{issue.key}>"
+        in message.text
+    )
     assert f"/acme/web/pull/{number}|" in message.text
     run = sandbox.check_run(number)
     assert issue.key in run.summary and "(created)" in run.summary
@@ -51,13 +62,20 @@ def test_ticket_is_created_assigned_linked_and_announced(sandbox: Sandbox) -> No
 @pytest.mark.parametrize("where", ["title", "branch", "body"])
 def test_existing_key_is_linked_not_created(sandbox: Sandbox, where: str) -> None:
     key = existing_ticket(sandbox)
-    kwargs = {"title": f"{key}: add deploy workflow" if where == "title" else "Add deploy workflow",
-              "head_ref": f"feature/{key}-backup" if where == "branch" else "feature/backup",
-              "body": f"Tracked in {key}." if where == "body" else ""}
-    number = sandbox.open_pull(kwargs["title"], [WORKFLOW], head_ref=kwargs["head_ref"], body=kwargs["body"])
+    kwargs = {
+        "title": f"{key}: add deploy workflow" if where == "title" else "Add deploy workflow",
+        "head_ref": f"feature/{key}-backup" if where == "branch" else "feature/backup",
+        "body": f"Tracked in {key}." if where == "body" else "",
+    }
+    number = sandbox.open_pull(
+        kwargs["title"], [WORKFLOW], head_ref=kwargs["head_ref"], body=kwargs["body"]
+    )
     assert [i.key for i in sandbox.jira.issues()] == [key]
     assert len(sandbox.jira.remote_links(key)) == 1
-    assert f"{key}" in sandbox.check_run(number).summary and "(linked)" in sandbox.check_run(number).summary
+    assert (
+        f"{key}" in sandbox.check_run(number).summary
+        and "(linked)" in sandbox.check_run(number).summary
+    )
     sandbox.push(number, [DOCS])
     assert len(sandbox.jira.remote_links(key)) == 1, "the same link is never added twice"
     assert len(sandbox.slack.messages()) == 1
@@ -73,10 +91,14 @@ def test_unknown_key_is_reported_and_a_ticket_created(sandbox: Sandbox) -> None:
 def test_round_robin_across_the_three_members(sandbox: Sandbox) -> None:
     for index in range(4):
         sandbox.open_pull(f"Change {index}", [WORKFLOW], head_ref=f"feature/{index}")
-    assignees = [i.assignee_id for i in sorted(sandbox.jira.issues(), key=lambda i: int(i.key.split("-")[1]))]
+    assignees = [
+        i.assignee_id for i in sorted(sandbox.jira.issues(), key=lambda i: int(i.key.split("-")[1]))
+    ]
     assert assignees == [ACCOUNT[ALAN], ACCOUNT[ANTONIA], ACCOUNT[ROBERT], ACCOUNT[ALAN]]
     requested = [sandbox.github.requested_reviewers(REPO, n) for n in range(1, 5)]
-    assert requested == [[ALAN], [ANTONIA], [ROBERT], [ALAN]], "the person asked is the ticket's assignee"
+    assert requested == [[ALAN], [ANTONIA], [ROBERT], [ALAN]], (
+        "the person asked is the ticket's assignee"
+    )
 
 
 def test_no_review_needed_creates_nothing(sandbox: Sandbox) -> None:
@@ -85,7 +107,9 @@ def test_no_review_needed_creates_nothing(sandbox: Sandbox) -> None:
 
 
 def test_require_key_fails_until_the_title_names_a_key(sandbox: Sandbox) -> None:
-    sandbox.github.set_content(REPO, ".github/gatehouse.yml", "settings:\n  jira: {require_key: true}\n")
+    sandbox.github.set_content(
+        REPO, ".github/gatehouse.yml", "settings:\n  jira: {require_key: true}\n"
+    )
     key = existing_ticket(sandbox)
     number = sandbox.open_pull("Fix a typo", [DOCS])
     run = sandbox.check_run(number)
@@ -93,7 +117,9 @@ def test_require_key_fails_until_the_title_names_a_key(sandbox: Sandbox) -> None
     assert "must carry a valid Jira key" in run.summary
     assert sandbox.jira.issues()[0].key == key, "no ticket is created for ordinary work"
     changes = sandbox.github.edit_pull(REPO, number, title=f"{key}: fix a typo")
-    sandbox.send("pull_request", hooks.pull_request(sandbox.github, REPO, number, "edited", changes=changes))
+    sandbox.send(
+        "pull_request", hooks.pull_request(sandbox.github, REPO, number, "edited", changes=changes)
+    )
     sandbox.settle()
     assert sandbox.check_run(number).conclusion == "success"
 
@@ -130,10 +156,14 @@ def test_twenty_concurrent_duplicate_deliveries(sandbox: Sandbox) -> None:
     pull = sandbox.github.open_pull(REPO, AUTHOR, "Add deploy workflow", [SECURITY_GROUP])
     payload = hooks.pull_request(sandbox.github, REPO, pull.number, "opened")
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
-        answers = list(pool.map(lambda i: sandbox.send("pull_request", payload, f"dup-{i % 2}"), range(20)))
+        answers = list(
+            pool.map(lambda i: sandbox.send("pull_request", payload, f"dup-{i % 2}"), range(20))
+        )
     assert all(a.status_code == 202 for a in answers)
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
-        list(pool.map(lambda i: sandbox.send("pull_request", payload, f"redelivery-{i}"), range(20)))
+        list(
+            pool.map(lambda i: sandbox.send("pull_request", payload, f"redelivery-{i}"), range(20))
+        )
     sandbox.settle()
     assert len(sandbox.jira.issues()) == 1
     assert len(sandbox.slack.messages()) == 1

@@ -29,6 +29,9 @@ def test_security_group_lines_are_annotated(sandbox: Sandbox) -> None:
     lines = {a["start_line"] for a in run.annotations if a["path"] == "infra/network.tf"}
     assert 12 in lines  # the `resource "aws_security_group"` line
     assert "line 12" in run.summary
+    sandbox.review(number, OUTSIDER, "COMMENTED")
+    again = sandbox.check_run(number)
+    assert len(again.annotations) == len(run.annotations), "annotations are not repeated on update"
 
 
 def test_docs_only_change_passes_and_writes_nothing_else(sandbox: Sandbox) -> None:
@@ -117,8 +120,12 @@ def test_rerun_action_and_rerequest_re_evaluate(sandbox: Sandbox) -> None:
     number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
     run = sandbox.check_run(number)
     sandbox.github.add_review(REPO, number, PLATFORM, "APPROVED")  # no webhook: missed event
-    sandbox.send("check_run", hooks.check_run(sandbox.github, REPO, run.id, "requested_action",
-                                              requested_action_identifier="rerun"))
+    sandbox.send(
+        "check_run",
+        hooks.check_run(
+            sandbox.github, REPO, run.id, "requested_action", requested_action_identifier="rerun"
+        ),
+    )
     sandbox.settle()
     assert sandbox.check_run(number).conclusion == "success"
     sandbox.send("check_run", hooks.check_run(sandbox.github, REPO, run.id, "rerequested"))

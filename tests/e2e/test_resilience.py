@@ -18,7 +18,9 @@ def _open_without_event(sandbox: Sandbox, files: list[FileChange]) -> int:
 def test_delivery_recorded_before_a_crash_is_processed_after_restart(sandbox: Sandbox) -> None:
     sandbox.restart(process=False)
     number = _open_without_event(sandbox, [WORKFLOW])
-    answer = sandbox.send("pull_request", hooks.pull_request(sandbox.github, REPO, number, "opened"))
+    answer = sandbox.send(
+        "pull_request", hooks.pull_request(sandbox.github, REPO, number, "opened")
+    )
     assert answer.status_code == 202
     assert sandbox.check_run(number) is None
     sandbox.restart()
@@ -26,7 +28,9 @@ def test_delivery_recorded_before_a_crash_is_processed_after_restart(sandbox: Sa
     assert sandbox.check_run(number).conclusion == "action_required"
 
 
-def test_delivery_of_a_process_killed_mid_work_is_taken_over(sandbox: Sandbox, clock: ManualClock) -> None:
+def test_delivery_of_a_process_killed_mid_work_is_taken_over(
+    sandbox: Sandbox, clock: ManualClock
+) -> None:
     sandbox.restart(process=False)
     number = _open_without_event(sandbox, [WORKFLOW])
     sandbox.send("pull_request", hooks.pull_request(sandbox.github, REPO, number, "opened"))
@@ -46,7 +50,9 @@ def test_github_5xx_is_retried_transparently(sandbox: Sandbox, sleeps: list[floa
 
 
 def test_secondary_rate_limit_honours_retry_after(sandbox: Sandbox, sleeps: list[float]) -> None:
-    sandbox.github.fail_next("checks/update", 403, retry_after=7, message="You have exceeded a secondary rate limit")
+    sandbox.github.fail_next(
+        "checks/update", 403, retry_after=7, message="You have exceeded a secondary rate limit"
+    )
     number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
     assert sandbox.check_run(number).conclusion == "action_required"
     assert 7.0 in sleeps
@@ -89,7 +95,10 @@ def test_repository_rules_add_a_requirement(sandbox: Sandbox) -> None:
 
 
 def test_more_than_3000_files_requires_every_group(sandbox: Sandbox) -> None:
-    files = [FileChange(f"docs/page-{i}.md", status="added", patch="@@ -0,0 +1 @@\n+x") for i in range(3005)]
+    files = [
+        FileChange(f"docs/page-{i}.md", status="added", patch="@@ -0,0 +1 @@\n+x")
+        for i in range(3005)
+    ]
     number = sandbox.open_pull("Generated docs", files)
     run = sandbox.check_run(number)
     assert run.conclusion == "action_required"
@@ -116,16 +125,27 @@ def test_webhook_refuses_bad_input(sandbox: Sandbox) -> None:
     url = f"{sandbox.url}/webhook"
     unsigned = httpx.post(url, content=b"{}", headers={"X-GitHub-Event": "pull_request"})
     assert unsigned.status_code == 401
-    bad = httpx.post(url, content=b"{}", headers={"X-GitHub-Event": "pull_request",
-                                                   "X-Hub-Signature-256": "sha256=" + "0" * 64})
+    bad = httpx.post(
+        url,
+        content=b"{}",
+        headers={"X-GitHub-Event": "pull_request", "X-Hub-Signature-256": "sha256=" + "0" * 64},
+    )
     assert bad.status_code == 401
     body = b"{not json"
-    malformed = httpx.post(url, content=body, headers={"X-GitHub-Event": "pull_request",
-                                                        "X-Hub-Signature-256": hooks.sign("sandbox-webhook-secret", body)})
+    malformed = httpx.post(
+        url,
+        content=body,
+        headers={
+            "X-GitHub-Event": "pull_request",
+            "X-Hub-Signature-256": hooks.sign("sandbox-webhook-secret", body),
+        },
+    )
     assert malformed.status_code == 400
     ignored = sandbox.send("star", {"action": "created", "repository": {"full_name": REPO}})
     assert ignored.status_code == 200 and ignored.json()["status"] == "ignored"
-    huge = httpx.post(url, content=b"x" * (25 * 1024 * 1024 + 1), headers={"X-GitHub-Event": "push"})
+    huge = httpx.post(
+        url, content=b"x" * (25 * 1024 * 1024 + 1), headers={"X-GitHub-Event": "push"}
+    )
     assert huge.status_code == 413
 
 

@@ -40,7 +40,9 @@ def test_first_member_review_stops_the_clock(sandbox: Sandbox, clock: ManualCloc
     sandbox.review(number, "alan-sherman", "COMMENTED", body="Looking at it")
     clock.advance(days=3)
     sandbox.settle()
-    assert [m for m in sandbox.slack.messages() if "reminder" in m.text or "past its" in m.text] == []
+    assert [
+        m for m in sandbox.slack.messages() if "reminder" in m.text or "past its" in m.text
+    ] == []
 
 
 def test_expedite_switches_to_four_business_hours(sandbox: Sandbox) -> None:
@@ -49,7 +51,9 @@ def test_expedite_switches_to_four_business_hours(sandbox: Sandbox) -> None:
     assert "2026-11-30 13:00 PST (in 4 business hours)" in sandbox.check_run(number).summary
 
 
-def test_service_restart_keeps_clocks_and_sends_missed_reminders(sandbox: Sandbox, clock: ManualClock) -> None:
+def test_service_restart_keeps_clocks_and_sends_missed_reminders(
+    sandbox: Sandbox, clock: ManualClock
+) -> None:
     number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
     sandbox.restart(process=False)
     clock.advance(days=3)  # the deadline passed while the service was down

@@ -1,0 +1,115 @@
+"""``gatehouse demo``: the real service against the sandbox, through a few pull requests.
+
+Everything runs on this machine: fake GitHub, Jira and Slack servers on loopback, the
+gatehouse service with an SQLite database in a temporary folder, and signed webhook
+deliveries exactly as GitHub sends them. It prints what people would see, then exits.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from app.sandbox.fake_github import FileChange
+from app.sandbox.world import AUTHOR, REPO, Sandbox, SandboxOptions
+from app.settings import SHIPPED_RULES
+
+WORKFLOW = FileChange(
+    ".github/workflows/release.yml",
+    status="added",
+    patch="@@ -0,0 +1,6 @@\n+name: release\n+on:\n+  push:\n+    tags: ['v*']\n+jobs:\n"
+    "+  publish: {runs-on: ubuntu-latest}",
+)
+SECURITY_GROUP = FileChange(
+    "infra/network.tf",
+    patch='@@ -20,3 +20,9 @@ module "vpc" {\n }\n \n+resource "aws_security_group" "api" {\n'
+    "+  ingress {\n+    from_port   = 443\n+    to_port     = 443\n"
+    '+    cidr_blocks = ["10.0.0.0/8"]\n+  }\n',
+)
+DOCS = FileChange(
+    "docs/onboarding.md",
+    patch="@@ -3,4 +3,4 @@\n ## First day\n-Ask for access.\n+Ask for access in #it-help.\n",
+)
+
+
+class Printer:
+    def __init__(self, out: Callable[[str], None]) -> None:
+        self.out = out
+
+    def heading(self, text: str) -> None:
+        self.out(f"\n{'=' * 78}\n{text}\n{'=' * 78}")
+
+    def section(self, label: str, body: str) -> None:
+        self.out(f"\n--- {label} ---")
+        self.out(textwrap.indent(body.strip() or "(nothing)", "  "))
+
+
+def show_pull(sandbox: Sandbox, number: int, p: Printer) -> None:
+    run = sandbox.check_run(number)
+    if run is not None:
+        p.section(f"check run `{run.name}`: {run.conclusion} — {run.title}", run.summary or "")
+        if run.annotations:
+            lines = [f"{a['path']}:{a['start_line']}: {a['title']}" for a in run.annotations]
+            p.section("annotations on the diff", "\n".join(lines))
+    reviewers = sandbox.github.requested_reviewers(REPO, number)
+    p.section("review requested from", ", ".join(f"@{r}" for r in reviewers) or "nobody")
+    comments = sandbox.github.comments(REPO, number)
+    p.section("comments on the pull request",
+              "\n\n".join(f"@{c.user}:\n{c.body}" for c in comments) or "none")
+
+
+def show_outside(sandbox: Sandbox, p: Printer, seen: dict[str, int]) -> None:
+    issues = sandbox.jira.issues()[seen.get("jira", 0):]
+    if issues:
+        p.section("Jira", "\n".join(
+            f"{i.key} [{i.issue_type.name}] {i.summary} — assignee {i.assignee_id or 'none'}, "
+            f"labels {', '.join(i.labels)}" for i in issues))
+    messages = sandbox.slack.messages()[seen.get("slack", 0):]
+    if messages:
+        p.section("Slack #lfx-devops", "\n".join(m.text for m in messages))
+    seen["jira"] = len(sandbox.jira.issues())
+    seen["slack"] = len(sandbox.slack.messages())
+
+
+def run_demo(out: Callable[[str], None] = print, rules_dir: Path = SHIPPED_RULES) -> int:
+    p = Printer(out)
+    seen: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="gatehouse-demo-") as workdir:
+        with Sandbox(Path(workdir), SandboxOptions(rules_dir=rules_dir)) as sandbox:
+            out(f"gatehouse is serving {sandbox.url}/webhook (SQLite in {workdir}); fake GitHub, "
+                "Jira and Slack run on loopback.")
+
+            p.heading(f"1. @{AUTHOR} opens a pull request adding a release workflow")
+            first = sandbox.open_pull("Publish releases from tags", [WORKFLOW], head_ref="ci/release")
+            show_pull(sandbox, first, p)
+            show_outside(sandbox, p, seen)
+
+            p.heading("2. A Terraform change opens HTTPS in a security group")
+            second = sandbox.open_pull("Open HTTPS to the API", [SECURITY_GROUP], head_ref="infra/https")
+            show_pull(sandbox, second, p)
+            show_outside(sandbox, p, seen)
+
+            p.heading("3. A docs-only change")
+            third = sandbox.open_pull("Onboarding: where to ask for access", [DOCS], head_ref="docs/it")
+            show_pull(sandbox, third, p)
+
+            p.heading(f"4. @alan-sherman (Platform Engineering) approves #{first}")
+            sandbox.review(first, "alan-sherman", "APPROVED")
+            show_pull(sandbox, first, p)
+
+            p.heading(f"5. Production is affected: @{AUTHOR} comments `/expedite` on #{second}")
+            sandbox.comment(second, AUTHOR, "/expedite the API is unreachable from the new VPC")
+            show_pull(sandbox, second, p)
+            p.section("labels", ", ".join(sandbox.github.labels(REPO, second)))
+            show_outside(sandbox, p, seen)
+
+            violations = sandbox.violations()
+            p.heading("Summary")
+            out(f"GitHub calls made by gatehouse: {sandbox.service.stats.total()} "
+                f"({sandbox.service.stats.total(include_not_modified=False)} counted against the rate limit)")
+            out(f"Requests the fakes found outside GitHub's, Jira's or Slack's API descriptions: {len(violations)}")
+            for violation in violations:
+                out(f"  - {violation}")
+            return 1 if violations else 0

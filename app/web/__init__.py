@@ -1,0 +1,1 @@
+"""HTTP surface: the webhook, health, metrics and the details page."""
