@@ -61,8 +61,10 @@ def _load_rules(directory: Path) -> RuleSet:
 
 def _files_from(args: argparse.Namespace) -> tuple[ChangedFile, ...]:
     if args.paths:
+        # Without a diff the changed lines are unknown: rules that look at lines count
+        # the file (never fail open) and the output says so.
         return tuple(
-            ChangedFile(path=p.strip().lstrip("./") if p.startswith("./") else p.strip())
+            ChangedFile(path=p.strip().removeprefix("./"), patch_unavailable=True)
             for p in args.paths
             if p.strip()
         )

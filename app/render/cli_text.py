@@ -65,7 +65,7 @@ def _file_lines(found: FileMatch) -> list[str]:
         name = f"{found.previous_path} -> {found.path}"
     note = {"removed": " (deleted)", "added": " (new)"}.get(found.status, "")
     if found.reason == "unknown-lines":
-        note += " (patch not available: counted)"
+        note += " (changed lines unknown without a diff: counted; use --diff to decide)"
     lines = [f"    {name}{note}"]
     for hit in found.lines[:MAX_LINES]:
         sign = "+" if hit.side == "added" else "-"
