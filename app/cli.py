@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from app import __version__
 from app.cli_check import EXIT_BAD_INPUT, add_check_parser
-from app.cli_reports import add_report_parsers
 from app.cli_demo import add_demo_parser
+from app.cli_reports import add_report_parsers
 from app.cli_serve import add_serve_parser
 from app.settings import SettingsError
 

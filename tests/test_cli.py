@@ -105,7 +105,7 @@ def test_invalid_rules_exit_2_with_file_and_line(tmp_path: Path) -> None:
     shutil.copytree(SHIPPED_RULES, rules)
     text = (rules / "platform-engineering.yml").read_text().replace("title:", "titel:", 1)
     (rules / "platform-engineering.yml").write_text(text)
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "titel:" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "titel:" in row)
     done = run("check", "--paths", "x", "--rules", str(rules))
     assert done.returncode == 2
     assert f"platform-engineering.yml:{line}: unknown key 'titel'" in done.stderr

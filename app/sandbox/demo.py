@@ -56,17 +56,24 @@ def show_pull(sandbox: Sandbox, number: int, p: Printer) -> None:
     reviewers = sandbox.github.requested_reviewers(REPO, number)
     p.section("review requested from", ", ".join(f"@{r}" for r in reviewers) or "nobody")
     comments = sandbox.github.comments(REPO, number)
-    p.section("comments on the pull request",
-              "\n\n".join(f"@{c.user}:\n{c.body}" for c in comments) or "none")
+    p.section(
+        "comments on the pull request",
+        "\n\n".join(f"@{c.user}:\n{c.body}" for c in comments) or "none",
+    )
 
 
 def show_outside(sandbox: Sandbox, p: Printer, seen: dict[str, int]) -> None:
-    issues = sandbox.jira.issues()[seen.get("jira", 0):]
+    issues = sandbox.jira.issues()[seen.get("jira", 0) :]
     if issues:
-        p.section("Jira", "\n".join(
-            f"{i.key} [{i.issue_type.name}] {i.summary} — assignee {i.assignee_id or 'none'}, "
-            f"labels {', '.join(i.labels)}" for i in issues))
-    messages = sandbox.slack.messages()[seen.get("slack", 0):]
+        p.section(
+            "Jira",
+            "\n".join(
+                f"{i.key} [{i.issue_type.name}] {i.summary} — assignee {i.assignee_id or 'none'}, "
+                f"labels {', '.join(i.labels)}"
+                for i in issues
+            ),
+        )
+    messages = sandbox.slack.messages()[seen.get("slack", 0) :]
     if messages:
         p.section("Slack #lfx-devops", "\n".join(m.text for m in messages))
     seen["jira"] = len(sandbox.jira.issues())
@@ -76,40 +83,50 @@ def show_outside(sandbox: Sandbox, p: Printer, seen: dict[str, int]) -> None:
 def run_demo(out: Callable[[str], None] = print, rules_dir: Path = SHIPPED_RULES) -> int:
     p = Printer(out)
     seen: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="gatehouse-demo-") as workdir:
-        with Sandbox(Path(workdir), SandboxOptions(rules_dir=rules_dir)) as sandbox:
-            out(f"gatehouse is serving {sandbox.url}/webhook (SQLite in {workdir}); fake GitHub, "
-                "Jira and Slack run on loopback.")
+    with (
+        tempfile.TemporaryDirectory(prefix="gatehouse-demo-") as workdir,
+        Sandbox(Path(workdir), SandboxOptions(rules_dir=rules_dir)) as sandbox,
+    ):
+        out(
+            f"gatehouse is serving {sandbox.url}/webhook (SQLite in {workdir}); fake GitHub, "
+            "Jira and Slack run on loopback."
+        )
 
-            p.heading(f"1. @{AUTHOR} opens a pull request adding a release workflow")
-            first = sandbox.open_pull("Publish releases from tags", [WORKFLOW], head_ref="ci/release")
-            show_pull(sandbox, first, p)
-            show_outside(sandbox, p, seen)
+        p.heading(f"1. @{AUTHOR} opens a pull request adding a release workflow")
+        first = sandbox.open_pull("Publish releases from tags", [WORKFLOW], head_ref="ci/release")
+        show_pull(sandbox, first, p)
+        show_outside(sandbox, p, seen)
 
-            p.heading("2. A Terraform change opens HTTPS in a security group")
-            second = sandbox.open_pull("Open HTTPS to the API", [SECURITY_GROUP], head_ref="infra/https")
-            show_pull(sandbox, second, p)
-            show_outside(sandbox, p, seen)
+        p.heading("2. A Terraform change opens HTTPS in a security group")
+        second = sandbox.open_pull(
+            "Open HTTPS to the API", [SECURITY_GROUP], head_ref="infra/https"
+        )
+        show_pull(sandbox, second, p)
+        show_outside(sandbox, p, seen)
 
-            p.heading("3. A docs-only change")
-            third = sandbox.open_pull("Onboarding: where to ask for access", [DOCS], head_ref="docs/it")
-            show_pull(sandbox, third, p)
+        p.heading("3. A docs-only change")
+        third = sandbox.open_pull("Onboarding: where to ask for access", [DOCS], head_ref="docs/it")
+        show_pull(sandbox, third, p)
 
-            p.heading(f"4. @alan-sherman (Platform Engineering) approves #{first}")
-            sandbox.review(first, "alan-sherman", "APPROVED")
-            show_pull(sandbox, first, p)
+        p.heading(f"4. @alan-sherman (Platform Engineering) approves #{first}")
+        sandbox.review(first, "alan-sherman", "APPROVED")
+        show_pull(sandbox, first, p)
 
-            p.heading(f"5. Production is affected: @{AUTHOR} comments `/expedite` on #{second}")
-            sandbox.comment(second, AUTHOR, "/expedite the API is unreachable from the new VPC")
-            show_pull(sandbox, second, p)
-            p.section("labels", ", ".join(sandbox.github.labels(REPO, second)))
-            show_outside(sandbox, p, seen)
+        p.heading(f"5. Production is affected: @{AUTHOR} comments `/expedite` on #{second}")
+        sandbox.comment(second, AUTHOR, "/expedite the API is unreachable from the new VPC")
+        show_pull(sandbox, second, p)
+        p.section("labels", ", ".join(sandbox.github.labels(REPO, second)))
+        show_outside(sandbox, p, seen)
 
-            violations = sandbox.violations()
-            p.heading("Summary")
-            out(f"GitHub calls made by gatehouse: {sandbox.service.stats.total()} "
-                f"({sandbox.service.stats.total(include_not_modified=False)} counted against the rate limit)")
-            out(f"Requests the fakes found outside GitHub's, Jira's or Slack's API descriptions: {len(violations)}")
-            for violation in violations:
-                out(f"  - {violation}")
-            return 1 if violations else 0
+        violations = sandbox.violations()
+        p.heading("Summary")
+        out(
+            f"GitHub calls made by gatehouse: {sandbox.service.stats.total()} "
+            f"({sandbox.service.stats.total(include_not_modified=False)} counted against the rate limit)"
+        )
+        out(
+            f"Requests the fakes found outside GitHub's, Jira's or Slack's API descriptions: {len(violations)}"
+        )
+        for violation in violations:
+            out(f"  - {violation}")
+        return 1 if violations else 0

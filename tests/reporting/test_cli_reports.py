@@ -1,7 +1,9 @@
-"""The ``gatehouse`` console script's agenda, audit export and report, end to end.
+"""``gatehouse agenda``, ``audit export`` and ``report``, end to end.
 
-Each test fills a real SQLite database in ``tmp_path`` and runs the installed command
-with ``GATEHOUSE_DATABASE_URL`` and ``GATEHOUSE_RULES_DIR`` pointing at it.
+Each test fills a real SQLite database in ``tmp_path`` and runs the command with
+``GATEHOUSE_DATABASE_URL`` and ``GATEHOUSE_RULES_DIR`` pointing at it: through the
+installed console script (``gatehouse``), or, for the wider tables, through the same
+``app.cli.main`` in this process, which skips the interpreter start-up per case.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.cli import main
 from app.settings import REPO_ROOT, SHIPPED_RULES
 from app.store import AuditLog, Database, RecordStore
 from tests.dbutil import ManualClock
@@ -70,6 +73,25 @@ def gatehouse(tmp_path: Path, db_url: str) -> Callable[..., Run]:
     return run
 
 
+@pytest.fixture
+def in_process(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Run]:
+    def run(*args: str, url: str = db_url, rules: Path = SHIPPED_RULES) -> Run:
+        with monkeypatch.context() as patch:
+            for name in [k for k in os.environ if k.startswith("GATEHOUSE_")]:
+                patch.delenv(name)
+            patch.setenv("GATEHOUSE_DATABASE_URL", url)
+            patch.setenv("GATEHOUSE_RULES_DIR", str(rules))
+            patch.chdir(tmp_path)
+            capsys.readouterr()
+            code = main(list(args))
+            captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
 def filled(url: str, fill: Callable[[AuditLog, RecordStore, ManualClock], None]) -> None:
     clock = ManualClock(START)
     db = Database(url, now=clock)
@@ -97,13 +119,9 @@ def three_days(log: AuditLog, records: RecordStore, clock: ManualClock) -> None:
 def stored(url: str) -> list[dict[str, Any]]:
     db = Database(url)
     try:
-        return [{**vars_of(r), "at": r.at.isoformat()} for r in AuditLog(db).export()]
+        return [{**asdict(r), "at": r.at.isoformat()} for r in AuditLog(db).export()]
     finally:
         db.dispose()
-
-
-def vars_of(record: Any) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in record.__slots__}
 
 
 def test_audit_export_jsonl_is_one_record_per_line_in_time_order(
@@ -116,8 +134,9 @@ def test_audit_export_jsonl_is_one_record_per_line_in_time_order(
     assert lines == stored(db_url)
     assert [line["kind"] for line in lines] == ["evaluation", "command", "escalation"]
     assert list(lines[0]) == [
-        "seq", "at", "kind", "repository", "number", "actor", "summary", "detail"
-    ]  # fmt: skip
+        *("seq", "at", "kind", "repository", "number"),
+        *("actor", "summary", "detail"),
+    ]
     assert lines[0]["at"] == "2026-03-02T17:00:00+00:00"
 
 
@@ -155,10 +174,10 @@ def test_audit_export_csv_round_trips_with_detail_as_json(
     ],
 )
 def test_audit_export_filters_by_time(
-    gatehouse: Callable[..., Run], db_url: str, options: list[str], days: list[int]
+    in_process: Callable[..., Run], db_url: str, options: list[str], days: list[int]
 ) -> None:
     filled(db_url, three_days)
-    run = gatehouse("audit", "export", *options)
+    run = in_process("audit", "export", *options)
     assert run.code == 0, run.err
     assert [json.loads(line)["detail"]["day"] for line in run.out.splitlines()] == days
 
@@ -195,9 +214,9 @@ def test_an_empty_database_exports_nothing(gatehouse: Callable[..., Run], tmp_pa
     ],
 )
 def test_unusable_configuration_exits_2_with_one_line(
-    gatehouse: Callable[..., Run], args: tuple[str, ...], env: dict[str, Any], message: str
+    in_process: Callable[..., Run], args: tuple[str, ...], env: dict[str, Any], message: str
 ) -> None:
-    run = gatehouse(*args, **env)
+    run = in_process(*args, **env)
     assert run.code == 2
     assert run.err.startswith(message)
     assert len(run.err.strip().splitlines()) == 1
@@ -263,8 +282,8 @@ def test_agenda_json_lists_the_same_pull_requests_oldest_first(
     assert start.strftime("%a %H:%M") == "Wed 16:00"
 
 
-def test_agenda_of_an_empty_database_says_nothing_waits(gatehouse: Callable[..., Run]) -> None:
-    run = gatehouse("agenda")
+def test_agenda_of_an_empty_database_says_nothing_waits(in_process: Callable[..., Run]) -> None:
+    run = in_process("agenda")
     assert run.code == 0, run.err
     assert "Nothing is waiting for the Architectural Team." in run.out
 
@@ -298,12 +317,18 @@ def one_reviewed_pull(log: AuditLog, records: RecordStore, clock: ManualClock) -
     records.update("org/api", 7, lambda d: d.update(sla=sla, closed=True))
 
 
-@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize(
+    ("runner", "fmt"),
+    [
+        pytest.param("gatehouse", "text", id="text through the console script"),
+        pytest.param("in_process", "json", id="json"),
+    ],
+)
 def test_report_gives_business_hour_waits(
-    gatehouse: Callable[..., Run], db_url: str, fmt: str
+    request: pytest.FixtureRequest, db_url: str, runner: str, fmt: str
 ) -> None:
     filled(db_url, one_reviewed_pull)
-    run = gatehouse("report", "--since", "2026-03-01", "--format", fmt)
+    run = request.getfixturevalue(runner)("report", "--since", "2026-03-01", "--format", fmt)
     assert run.code == 0, run.err
     if fmt == "json":
         data = json.loads(run.out)
@@ -315,3 +340,10 @@ def test_report_gives_business_hour_waits(
         assert "Pull requests with activity: 1" in run.out
         assert "by rule:  ci-github-actions 1" in run.out
         assert "SLA attainment: 100%" in run.out
+
+
+def test_a_database_password_never_appears_in_the_message(in_process: Callable[..., Run]) -> None:
+    run = in_process("audit", "export", url="postgresql://gh:s3cret-pw@127.0.0.1:1/none")
+    assert run.code == 2
+    assert "s3cret-pw" not in run.err
+    assert "gh:***@127.0.0.1:1/none" in run.err
