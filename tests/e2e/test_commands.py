@@ -178,3 +178,43 @@ def test_command_on_a_closed_pull_request_says_so(sandbox: Sandbox) -> None:
     sandbox.merge(number)
     sandbox.comment(number, AUTHOR, "/expedite too late")
     assert "merged" in replies(sandbox, number)[-1]
+
+
+def test_edited_comment_does_not_run_again(sandbox: Sandbox) -> None:
+    number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
+    comment = sandbox.github.add_comment(REPO, number, AUTHOR, "/expedite now")
+    edited = hooks.issue_comment(sandbox.github, REPO, number, comment, action="edited")
+    answer = sandbox.send("issue_comment", edited)
+    sandbox.settle()
+    assert answer.json()["status"] == "ignored"
+    assert sandbox.github.labels(REPO, number) == []
+
+
+def test_agenda_is_posted_to_slack_before_the_call(sandbox: Sandbox, clock: ManualClock) -> None:
+    number = sandbox.open_pull("Fix a typo", [DOCS])
+    sandbox.comment(number, AUTHOR, "/arch-review")
+    clock.advance(days=2, hours=6, minutes=5)  # Wednesday 15:05 PST, the call is at 16:00
+    sandbox.settle()
+    posts = [m for m in sandbox.slack.messages() if "Agenda of the architecture review" in m.text]
+    assert len(posts) == 1
+    assert f"acme/web#{number}" in posts[0].text
+
+
+def test_audit_export_lists_what_happened(sandbox: Sandbox, capsys: object) -> None:
+    import json
+    import os
+
+    from app.cli import main
+
+    number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
+    sandbox.comment(number, AUTHOR, "/expedite outage")
+    os.environ["GATEHOUSE_DATABASE_URL"] = sandbox.settings.database_url
+    try:
+        assert main(["audit", "export", "--format", "jsonl"]) == 0
+    finally:
+        del os.environ["GATEHOUSE_DATABASE_URL"]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # type: ignore[attr-defined]
+    kinds = [entry["kind"] for entry in lines]
+    assert {"evaluation", "ticket-created", "expedite", "command"} <= set(kinds)
+    assert all(entry["repository"] == REPO and entry["number"] == number for entry in lines
+               if entry["kind"] != "agenda-posted")
