@@ -17,8 +17,9 @@ GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
 def test_serve_names_every_missing_setting(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "JIRA_", "SLACK_"))}
     env["JIRA_BASE_URL"] = "https://example.atlassian.net"
-    done = subprocess.run([GATEHOUSE, "serve"], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=60)
+    done = subprocess.run(
+        [GATEHOUSE, "serve"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
     assert done.returncode == 2
     for name in ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "JIRA_EMAIL"):
         assert name in done.stderr
@@ -26,8 +27,9 @@ def test_serve_names_every_missing_setting(tmp_path: Path) -> None:
 
 def test_invalid_setting_is_named(tmp_path: Path) -> None:
     env = {**os.environ, "GITHUB_APP_ID": "not-a-number"}
-    done = subprocess.run([GATEHOUSE, "serve"], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=60)
+    done = subprocess.run(
+        [GATEHOUSE, "serve"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
     assert done.returncode == 2 and "GITHUB_APP_ID" in done.stderr
 
 

@@ -216,5 +216,8 @@ def test_audit_export_lists_what_happened(sandbox: Sandbox, capsys: object) -> N
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # type: ignore[attr-defined]
     kinds = [entry["kind"] for entry in lines]
     assert {"evaluation", "ticket-created", "expedite", "command"} <= set(kinds)
-    assert all(entry["repository"] == REPO and entry["number"] == number for entry in lines
-               if entry["kind"] != "agenda-posted")
+    assert all(
+        entry["repository"] == REPO and entry["number"] == number
+        for entry in lines
+        if entry["kind"] != "agenda-posted"
+    )

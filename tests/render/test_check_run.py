@@ -10,10 +10,17 @@ from app.render.context import PullContext
 
 RULES = RuleSet(
     settings=Settings(),
-    groups={"platform-engineering": Group(name="Platform Engineering", members=[Member(github="a")])},
+    groups={
+        "platform-engineering": Group(name="Platform Engineering", members=[Member(github="a")])
+    },
     rules=tuple(
-        Rule(id=f"rule-{i}", title="T" * 200, group="platform-engineering", paths=["**"],
-             changed_lines=["x"])
+        Rule(
+            id=f"rule-{i}",
+            title="T" * 200,
+            group="platform-engineering",
+            paths=["**"],
+            changed_lines=["x"],
+        )
         for i in range(60)
     ),
 )
