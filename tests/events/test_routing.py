@@ -52,10 +52,24 @@ def test_github_examples_are_routed(name: str) -> None:
 @pytest.mark.parametrize(
     ("event", "payload"),
     [
-        pytest.param("issue_comment", {"action": "edited", "repository": {"full_name": "a/b"},
-                                       "issue": {"number": 1, "pull_request": {}}}, id="edited-comment"),
-        pytest.param("pull_request", {"action": "labeled", "repository": {"full_name": "a/b"},
-                                      "pull_request": {"number": 1}}, id="unhandled-action"),
+        pytest.param(
+            "issue_comment",
+            {
+                "action": "edited",
+                "repository": {"full_name": "a/b"},
+                "issue": {"number": 1, "pull_request": {}},
+            },
+            id="edited-comment",
+        ),
+        pytest.param(
+            "pull_request",
+            {
+                "action": "labeled",
+                "repository": {"full_name": "a/b"},
+                "pull_request": {"number": 1},
+            },
+            id="unhandled-action",
+        ),
         pytest.param("push", {"repository": {"full_name": "a/b"}}, id="unhandled-event"),
         pytest.param("pull_request", {"action": "opened"}, id="no-repository"),
     ],
@@ -68,7 +82,10 @@ def test_merge_queue_ref_names_the_pull_request() -> None:
     payload = {
         "action": "checks_requested",
         "repository": {"full_name": "a/b"},
-        "merge_group": {"head_sha": "f" * 40, "head_ref": "refs/heads/gh-readonly-queue/main/pr-42-" + "e" * 40},
+        "merge_group": {
+            "head_sha": "f" * 40,
+            "head_ref": "refs/heads/gh-readonly-queue/main/pr-42-" + "e" * 40,
+        },
     }
     route = classify("merge_group", payload)
     assert route is not None and route.numbers == (42,)
