@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from app.policy.model import RuleSet
 from app.sla.business_time import current_or_next_call
+from app.sla.moments import show_moment
 from app.store import RecordStore
 
 ARCHITECTURE = "architecture"
@@ -92,8 +92,8 @@ def _item(repo: str, number: int, doc: dict[str, Any]) -> AgendaItem | None:
 
 
 def render_markdown(agenda: Agenda, ruleset: RuleSet) -> str:
-    zone = ZoneInfo(ruleset.settings.sla.timezone)
-    start = agenda.call_start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    zone = ruleset.settings.sla.timezone
+    start = show_moment(agenda.call_start, zone)
     lines = [f"# Architecture review — {start}", ""]
     if not agenda.items:
         lines.append("Nothing is waiting for the Architectural Team.")
@@ -103,7 +103,7 @@ def render_markdown(agenda: Agenda, ruleset: RuleSet) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for item in agenda.items:
-        since = _local(item.waiting_since, zone)
+        since = show_moment(item.waiting_since, zone)
         title = item.title.replace("|", "\\|")
         link = (
             f"[{item.repository}#{item.number}]({item.url}) {title}"
@@ -119,8 +119,7 @@ def render_markdown(agenda: Agenda, ruleset: RuleSet) -> str:
 def render_slack(agenda: Agenda, ruleset: RuleSet) -> str:
     from app.slack import escape, link
 
-    zone = ZoneInfo(ruleset.settings.sla.timezone)
-    start = agenda.call_start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    start = show_moment(agenda.call_start, ruleset.settings.sla.timezone)
     if not agenda.items:
         return f"Architecture review {start}: nothing is waiting for the Architectural Team."
     lines = [f"Agenda of the architecture review {start}:"]
@@ -130,9 +129,3 @@ def render_slack(agenda: Agenda, ruleset: RuleSet) -> str:
             f"• {link(item.url, ref) if item.url else escape(ref)} ({escape(item.reason)})"
         )
     return "\n".join(lines)
-
-
-def _local(iso: str, zone: ZoneInfo) -> str:
-    if not iso:
-        return "—"
-    return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

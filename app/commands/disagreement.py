@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from app.commands.context import CommandCall
 from app.commands.services import CommandServices
 from app.github.client import InstallationClient
 from app.policy.model import RuleSet
 from app.pulls.extension import ReconcileState
+from app.sla.moments import show_moment
 from app.slack import escape, link
 from app.store import RecordStore, Timer
 from app.tracking import adf
@@ -69,7 +69,7 @@ def disagree(call: CommandCall, services: CommandServices) -> bool:
         summary=f"author disagrees with {', '.join(reviewers)} ({group['name']})",
         detail={"rationale": call.command.argument, "group": group["group"]},
     )
-    local_due = _local(due.isoformat(), call.ruleset)
+    local_due = show_moment(due.isoformat(), call.ruleset.settings.sla.timezone)
     mentions = " ".join(f"@{r}" for r in reviewers)
     call.reply(
         f"{mentions}: @{call.actor} disagrees with the requested changes. Rationale:\n\n> "
@@ -234,7 +234,7 @@ class DisagreementView:
         if status == "open":
             state.disagreement = (
                 f"Disagreement open with {', '.join('@' + r for r in dispute['reviewers'])}: reviewers "
-                f"document their rationale; joint review due by {_local(dispute['due_at'], state.ruleset)}. "
+                f"document their rationale; joint review due by {show_moment(dispute['due_at'], state.ruleset.settings.sla.timezone)}. "
                 "Engineering management may decide with `/decision approve|reject RATIONALE`."
             )
         elif status == "escalated":
@@ -257,10 +257,3 @@ def _slack_mentions(ruleset: RuleSet, logins: list[str]) -> str:
             if member.github.lower() in wanted and member.slack_user_id:
                 found[member.github.lower()] = f"<@{member.slack_user_id}>"
     return " ".join(found.get(login.lower(), escape(login)) for login in logins)
-
-
-def _local(iso: str, ruleset: RuleSet) -> str:
-    from datetime import datetime
-
-    moment = datetime.fromisoformat(iso)
-    return moment.astimezone(ZoneInfo(ruleset.settings.sla.timezone)).strftime("%Y-%m-%d %H:%M %Z")

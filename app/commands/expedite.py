@@ -16,6 +16,7 @@ from app.commands.services import CommandServices
 from app.github.client import InstallationClient
 from app.jira import JiraError
 from app.policy.model import RuleSet
+from app.sla.moments import parse_moment, show_moment
 from app.slack import escape, link
 from app.store import Timer
 from app.tracking import adf
@@ -120,7 +121,7 @@ def open_post_implementation_review(
     doc = services.records.load(repo, number)
     if not doc.get("expedite") or not pull.get("merged"):
         return
-    merged_at = _parse(pull.get("merged_at")) or services.now()
+    merged_at = parse_moment(pull.get("merged_at")) or services.now()
     due = merged_at + timedelta(hours=ruleset.settings.sla.post_implementation_review.hours)
     key = _pir_ticket(services, ruleset, repo, pull, doc, due)
     services.records.update(
@@ -201,10 +202,7 @@ def _pir_note(services: CommandServices, key: str | None, due: datetime, ruleset
         if key and services.jira
         else "(Jira is not configured)"
     )
-    zone = ruleset.settings.sla.timezone
-    from zoneinfo import ZoneInfo
-
-    local = due.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+    local = show_moment(due, ruleset.settings.sla.timezone)
     return f"Post-implementation review {ticket} is due {local}."
 
 
@@ -261,9 +259,3 @@ def chase_post_implementation_review(
         {"repository": repo, "number": number},
         rearm=True,
     )
-
-
-def _parse(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))

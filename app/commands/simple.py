@@ -7,6 +7,7 @@ from typing import Any
 from app.commands.context import CommandCall
 from app.commands.services import CommandServices
 from app.sla.business_time import current_or_next_call
+from app.sla.moments import show_moment
 
 
 def recheck(call: CommandCall, services: CommandServices) -> bool:
@@ -44,7 +45,7 @@ def arch_review(call: CommandCall, services: CommandServices) -> bool:
         review.duration_minutes,
         call.ruleset.settings.sla.timezone,
     )
-    when = start.strftime("%Y-%m-%d %H:%M %Z")
+    when = show_moment(start, call.ruleset.settings.sla.timezone)
 
     def put(doc: dict[str, Any]) -> None:
         doc.setdefault("agenda", {"by": who, "at": services.now().isoformat()})

@@ -19,6 +19,7 @@ from app.pulls.extension import ReconcileState
 from app.render.context import DueInfo
 from app.sla.business_time import BusinessCalendar
 from app.sla.humanize import format_due
+from app.sla.moments import parse_moment
 from app.store import RecordStore, TimerStore
 
 REMIND_KIND = "sla-remind"
@@ -63,7 +64,7 @@ class SlaClocks:
         clocks: dict[str, Any] = dict(doc.get("sla", {}))
         expedite = doc.get("expedite") or {}
         state.expedited = bool(expedite)
-        expedited_at = _parse(expedite.get("at")) if expedite else None
+        expedited_at = parse_moment(expedite.get("at")) if expedite else None
         changed = False
         for req in state.evaluation.requirements:
             clock = dict(clocks.get(req.group, {}))
@@ -71,7 +72,7 @@ class SlaClocks:
                 if req.group not in state.requests.asked:
                     continue
                 clock["requested_at"] = now.isoformat()
-            requested_at = _parse(clock["requested_at"])
+            requested_at = parse_moment(clock["requested_at"])
             assert requested_at is not None
             if not clock.get("feedback_at"):
                 feedback = _first_member_review(state, req.group)
@@ -111,13 +112,7 @@ def _first_member_review(state: ReconcileState, group: str) -> datetime | None:
     for review in state.snapshot.reviews:
         if review.reviewer.lower() not in members or review.state is ReviewState.PENDING:
             continue
-        at = _parse(review.submitted_at)
+        at = parse_moment(review.submitted_at)
         if at is not None:
             return at
     return None
-
-
-def _parse(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
