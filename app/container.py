@@ -44,6 +44,7 @@ from app.store import (
     TimerStore,
     utc_now,
 )
+from app.store.delivery_writer import DeliveryWriter
 from app.tracking.jira_flow import RETRY_KIND, JiraTracking
 from app.web.metrics import Metrics
 
@@ -72,6 +73,7 @@ class Gatehouse:
         self.db = Database(settings.database_url, now=self.runtime.now)
         self.db.migrate()
         self.deliveries = DeliveryStore(self.db)
+        self.writer = DeliveryWriter(self.db)
         self.records = RecordStore(self.db)
         self.effects = EffectStore(self.db)
         self.assignments = AssignmentStore(self.db)
@@ -203,6 +205,7 @@ class Gatehouse:
         self.scheduler.start()
 
     def stop(self) -> None:
+        self.writer.stop()
         self.scheduler.stop()
         self.worker.stop(timeout=30)
         for client in (self.jira, self.slack):

@@ -18,7 +18,6 @@ from app.commands.context import CommandCall
 from app.commands.parse import Command, Malformed, parse_command
 from app.commands.services import CommandServices
 from app.github.client import InstallationClient
-from app.policy.loader import REPO_RULES_PATH
 from app.pulls.rules_provider import RulesProvider
 from app.tracking.once import once
 
@@ -90,7 +89,7 @@ class CommandRunner:
         pull = client.get_pull(repo, number)
         default_branch = str(payload["repository"].get("default_branch") or "main")
         loaded = self.rules.for_repository(
-            client.get_file(repo, REPO_RULES_PATH, ref=default_branch)
+            self.services.reconciler.repo_rules.read(client, repo, default_branch)
         )
         if loaded.compiled is None:
             client.create_comment(

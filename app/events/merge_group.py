@@ -12,7 +12,6 @@ from typing import Any
 from app.github.client import InstallationClient
 from app.github.snapshot import build_snapshot
 from app.policy.evaluate import evaluate
-from app.policy.loader import REPO_RULES_PATH
 from app.policy.result import Conclusion
 from app.pulls.reconcile import Reconciler, _overrides
 from app.render.check_run import RERUN_ACTION
@@ -32,7 +31,7 @@ def check_merge_group(
     head_sha = group["head_sha"]
     default_branch = str(payload["repository"].get("default_branch") or "main")
     verdicts: list[tuple[int, Conclusion, str]] = []
-    repo_file = client.get_file(repo, REPO_RULES_PATH, ref=default_branch)
+    repo_file = reconciler.repo_rules.read(client, repo, default_branch)
     loaded = reconciler.rules.for_repository(repo_file)
     for number in numbers:
         if loaded.compiled is None:

@@ -17,11 +17,11 @@ from typing import Any
 from app.github.client import InstallationClient
 from app.github.snapshot import build_snapshot
 from app.policy.evaluate import evaluate, failed_evaluation
-from app.policy.loader import REPO_RULES_PATH
 from app.policy.result import Evaluation
 from app.policy.snapshot import Override, PullSnapshot
 from app.pulls.check_publisher import CheckPublisher
 from app.pulls.extension import PullExtension, ReconcileState
+from app.pulls.repo_rules import RepoRulesSource
 from app.pulls.reviewers import ReviewerRequester, ReviewRequests
 from app.pulls.rules_provider import RulesProvider
 from app.pulls.sticky import StickyComment
@@ -32,6 +32,9 @@ from app.render.data import evaluation_to_dict
 from app.store import AuditLog, RecordStore
 
 log = logging.getLogger("gatehouse.reconcile")
+FRESH_TRIGGERS = frozenset(
+    {"check_run.rerequested", "check_run.requested_action", "check_suite.rerequested", "/recheck"}
+)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Reconciler:
     audit: AuditLog
     public_url: str
     extensions: Sequence[PullExtension] = field(default_factory=list)
+    repo_rules: RepoRulesSource = field(default_factory=RepoRulesSource)
 
     def details_url(self, repo: str, number: int) -> str:
         return f"{self.public_url}/pulls/{repo}/{number}"
@@ -61,10 +65,13 @@ class Reconciler:
         number = int(pull["number"])
         head_sha = pull["head"]["sha"]
         details = self.details_url(repo, number)
-        run_id = self.checks.start(client, repo, number, head_sha, details, look_up=not new_pull)
+        # A pull request gatehouse has handled before has everything it created recorded;
+        # only one it has no record of (installed later, database restored) is looked up.
+        unknown = not new_pull and "check_runs" not in self.records.load(repo, number)
+        run_id = self.checks.start(client, repo, number, head_sha, details, look_up=unknown)
         try:
             return self._evaluate_and_publish(
-                client, repo, pull, run_id, details, default_branch, new_pull, trigger
+                client, repo, pull, run_id, details, default_branch, unknown, trigger
             )
         except Exception as exc:
             log.exception("evaluating %s#%s failed", repo, number)
@@ -79,12 +86,13 @@ class Reconciler:
         run_id: int,
         details: str,
         default_branch: str,
-        new_pull: bool,
+        unknown: bool,
         trigger: str,
     ) -> Evaluation:
         number = int(pull["number"])
         doc = self.records.load(repo, number)
-        repo_file = client.get_file(repo, REPO_RULES_PATH, ref=default_branch)
+        fresh = trigger in FRESH_TRIGGERS
+        repo_file = self.repo_rules.read(client, repo, default_branch, fresh=fresh)
         loaded = self.rules.for_repository(repo_file)
         draft = bool(pull.get("draft"))
         if loaded.compiled is None:
@@ -92,7 +100,7 @@ class Reconciler:
             output = render_check_run(evaluation, PullContext(details_url=details))
             self.checks.finish(client, repo, run_id, output, details, number)
             self._publish_comment(
-                client, repo, number, evaluation, PullContext(details_url=details), new_pull
+                client, repo, number, evaluation, PullContext(details_url=details), unknown
             )
             self._remember(repo, number, pull, evaluation, PullContext(), trigger)
             return evaluation
@@ -102,7 +110,7 @@ class Reconciler:
             compiled.ruleset,
             repo,
             pull,
-            fetch_reviews=not new_pull,
+            fetch_reviews=trigger != "pull_request.opened",
             overrides=_overrides(doc),
         )
         evaluation = evaluate(compiled.ruleset, snapshot, compiled)
@@ -121,7 +129,7 @@ class Reconciler:
         self.checks.finish(
             client, repo, run_id, render_check_run(evaluation, context), details, number
         )
-        self._publish_comment(client, repo, number, evaluation, context, new_pull)
+        self._publish_comment(client, repo, number, evaluation, context, unknown)
         self._remember(repo, number, pull, evaluation, context, trigger)
         return evaluation
 
@@ -139,11 +147,11 @@ class Reconciler:
         number: int,
         evaluation: Evaluation,
         context: PullContext,
-        new_pull: bool,
+        unknown: bool,
     ) -> None:
         wanted = bool(evaluation.requirements or evaluation.problems)
         body = render_comment(evaluation, context)
-        self.sticky.publish(client, repo, number, body, wanted=wanted, look_up=not new_pull)
+        self.sticky.publish(client, repo, number, body, wanted=wanted, look_up=unknown)
 
     def _context(
         self,

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from sqlalchemy.sql.dml import Delete, Insert, Update
@@ -110,6 +110,12 @@ class Database:
         maker = self._writer if write else self._reader
         with self._serialized(), maker.begin() as session:
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A writing transaction on a Core connection, for hot paths that need no ORM."""
+        with self._serialized(), self.engine.begin() as connection:
+            yield connection
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query now."""

@@ -7,19 +7,19 @@ a delivery is committed to the database before the 202 is sent, so a delivery an
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import uuid
 from collections.abc import Callable
 
+import orjson
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from app.events.routing import classify
-from app.store import DeliveryStore
+from app.store.delivery_writer import DeliveryWriter, NewDelivery
 from app.web.metrics import Metrics
 
 MAX_BODY_BYTES = 25 * 1024 * 1024
@@ -36,8 +36,10 @@ def signature_valid(secret: bytes, body: bytes, header: str | None) -> bool:
 async def _read_capped(request: Request) -> bytes | None:
     """The body, or ``None`` once it exceeds the limit (never buffering more than that)."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
+    if declared and declared.isdigit():
+        if int(declared) > MAX_BODY_BYTES:
+            return None
+        return await request.body()  # the server stops reading at the declared length
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -49,7 +51,7 @@ async def _read_capped(request: Request) -> bytes | None:
 
 
 def webhook_router(
-    secret: bytes, deliveries: DeliveryStore, notify: Callable[[], None], metrics: Metrics
+    secret: bytes, writer: DeliveryWriter, notify: Callable[[], None], metrics: Metrics
 ) -> APIRouter:
     router = APIRouter()
 
@@ -66,8 +68,8 @@ def webhook_router(
         if not signature_valid(secret, body, request.headers.get("x-hub-signature-256")):
             return answer(401, event, "bad-signature", "missing or wrong X-Hub-Signature-256")
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
             return answer(400, event, "malformed", "the body is not valid JSON")
         if not isinstance(payload, dict) or not event:
             return answer(400, event, "malformed", "expected a JSON object and X-GitHub-Event")
@@ -75,16 +77,19 @@ def webhook_router(
         if route is None:
             return answer(200, event, "ignored", "gatehouse does not act on this event")
         delivery_id = request.headers.get("x-github-delivery") or f"local-{uuid.uuid4()}"
-        new = await run_in_threadpool(
-            deliveries.record,
-            delivery_id,
-            event,
-            route.action,
-            body,
+        delivery = NewDelivery(
+            delivery_id=delivery_id,
+            event=event,
+            action=route.action,
+            payload=body,
             repository=route.repository,
             ordering_key=route.ordering_key,
             installation_id=route.installation_id,
         )
+        try:
+            new = await asyncio.wrap_future(writer.submit(delivery))
+        except Exception:
+            return answer(503, event, "not-recorded", "the delivery could not be stored; retry")
         if not new:
             return answer(202, event, "duplicate", "this delivery was already received")
         notify()

@@ -1,0 +1,42 @@
+"""A repository's ``.github/gatehouse.yml``, read from its default branch and kept for a
+few minutes, so a burst of events on one repository does not re-read it each time.
+
+A change to the file takes effect within ``TTL_SECONDS``, or at once on **Re-run** and
+``/recheck`` (they read it fresh). After the time-to-live the file is revalidated with its
+ETag, which GitHub answers with a 304 that does not count against the rate limit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from app.github.client import InstallationClient
+from app.policy.loader import REPO_RULES_PATH
+
+TTL_SECONDS = 300.0
+MAX_ENTRIES = 1024
+
+
+class RepoRulesSource:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def read(
+        self, client: InstallationClient, repo: str, branch: str, *, fresh: bool = False
+    ) -> str | None:
+        key = (repo, branch)
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and not fresh and now - cached[0] < TTL_SECONDS:
+            return cached[1]
+        text = client.get_file(repo, REPO_RULES_PATH, ref=branch)
+        with self._lock:
+            if len(self._cache) >= MAX_ENTRIES:
+                self._cache.clear()
+            self._cache[key] = (now, text)
+        return text
