@@ -21,7 +21,7 @@ from app.events.pulls import PullHandlers
 from app.github.app import GitHubApp
 from app.github.transport import CallStats
 from app.jira import JiraClient
-from app.jobs.followups import AGENDA_KIND, AgendaMark, FollowUps
+from app.jobs.followups import AGENDA_KIND, PRUNE_KIND, AgendaMark, FollowUps
 from app.jobs.intake import IntakeWorker
 from app.jobs.scheduler import Scheduler
 from app.pulls.check_publisher import CheckPublisher
@@ -151,7 +151,7 @@ class Gatehouse:
             DisagreementView(self.records),
             AgendaMark(self.services),
         ]
-        self.followups = FollowUps(self.services, self.rules, self.github)
+        self.followups = FollowUps(self.services, self.rules, self.github, self.deliveries)
         self.pulls.on_closed.append(self.followups.on_closed)
         self.commands = CommandRunner(self.rules, self.services)
         self.dispatcher = Dispatcher(self.github, self.pulls, check_name, self.commands.handle)
@@ -162,6 +162,7 @@ class Gatehouse:
         self.scheduler.on(JOINT_REVIEW_KIND, self.followups.joint_review_due)
         self.scheduler.on(PIR_KIND, self.followups.pir_due)
         self.scheduler.on(AGENDA_KIND, self.followups.post_agenda)
+        self.scheduler.on(PRUNE_KIND, self.followups.prune_deliveries)
         self.worker = IntakeWorker(
             self.deliveries,
             self._handle,
@@ -201,6 +202,7 @@ class Gatehouse:
 
     def start(self) -> None:
         self.followups.arm_agenda()
+        self.followups.arm_pruning()
         self.worker.start()
         self.scheduler.start()
 

@@ -18,13 +18,22 @@ from app.pulls.extension import ReconcileState
 from app.pulls.rules_provider import RulesProvider
 from app.sla import reminders
 from app.sla.business_time import current_or_next_call
-from app.store import Timer
+from app.store import DeliveryStore, Timer
 
 AGENDA_KIND = "agenda-post"
+PRUNE_KIND = "prune-deliveries"
+DELIVERY_RETENTION = timedelta(days=7)
 
 
 class FollowUps:
-    def __init__(self, services: CommandServices, rules: RulesProvider, github: GitHubApp) -> None:
+    def __init__(
+        self,
+        services: CommandServices,
+        rules: RulesProvider,
+        github: GitHubApp,
+        deliveries: DeliveryStore,
+    ) -> None:
+        self.deliveries = deliveries
         self.services = services
         self.rules = rules
         self.github = github
@@ -106,6 +115,18 @@ class FollowUps:
             AGENDA_KIND,
             post_at,
             {"call_start": start.isoformat()},
+        )
+
+    def prune_deliveries(self, timer: Timer) -> None:
+        """Processed deliveries are kept a week (for redelivery checks), then removed."""
+        now = self.services.now()
+        self.deliveries.prune(now - DELIVERY_RETENTION)
+        self.arm_pruning(now + timedelta(hours=1))
+
+    def arm_pruning(self, at: datetime | None = None) -> None:
+        moment = at or self.services.now()
+        self.services.timers.schedule(
+            f"{PRUNE_KIND}:{moment.strftime('%Y%m%d%H')}", PRUNE_KIND, moment, {}
         )
 
     # pull request closed

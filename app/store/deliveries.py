@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -248,3 +248,17 @@ class DeliveryStore:
                 .where(DeliveryRow.state.in_(_UNFINISHED))
             )
             return int(count or 0)
+
+    def prune(self, finished_before: datetime) -> int:
+        """Delete processed deliveries finished before ``finished_before``; how many.
+
+        Failed ones are kept: they are the evidence of what could not be handled.
+        """
+        with self._db.session() as session:
+            return execute_dml(
+                session,
+                delete(DeliveryRow).where(
+                    DeliveryRow.state == DeliveryState.DONE,
+                    DeliveryRow.finished_at < finished_before,
+                ),
+            )

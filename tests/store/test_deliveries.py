@@ -191,3 +191,40 @@ def test_pending_count_covers_waiting_and_running_deliveries(database: Database)
     store.complete("d-0", "w1")
     assert store.pending_count() == 2
     assert store.get("unknown") is None
+
+
+def test_pruning_removes_old_processed_deliveries_and_keeps_failures(
+    database: Database, clock: ManualClock
+) -> None:
+    from datetime import timedelta
+
+    store = DeliveryStore(database)
+    for delivery_id in ("done-old", "failed-old", "waiting"):
+        record(store, delivery_id, key=delivery_id)
+    for delivery_id in ("done-old", "failed-old"):
+        claimed = store.claim("w1", 60)
+        assert claimed is not None
+        if claimed.delivery_id == "done-old":
+            store.complete(claimed.delivery_id, "w1")
+        else:
+            store.give_up(claimed.delivery_id, "w1", "broken")
+    clock.advance(8 * 24 * 3600)
+    assert store.prune(clock.now() - timedelta(days=7)) == 1
+    assert store.get("done-old") is None
+    assert store.get("failed-old") is not None and store.get("waiting") is not None
+
+
+def test_group_commit_reports_which_deliveries_are_new(database: Database) -> None:
+    from app.store.delivery_writer import DeliveryWriter, NewDelivery, record_batch
+
+    def item(delivery_id: str) -> NewDelivery:
+        return NewDelivery(delivery_id, "pull_request", "opened", b"{}", "o/r", "o/r#1", 1)
+
+    assert record_batch(database, [item("a"), item("b"), item("a")]) == [True, True, False]
+    writer = DeliveryWriter(database)
+    try:
+        futures = [writer.submit(item(i)) for i in ("b", "c", "c", "d")]
+        assert [f.result(timeout=10) for f in futures] == [False, True, False, True]
+    finally:
+        writer.stop()
+    assert DeliveryStore(database).pending_count() == 4
