@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-import uvicorn
-
-from app.container import Gatehouse
 from app.logs import configure_logging
 from app.settings import load_settings
-from app.web.app import create_app
 
 
 def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +17,11 @@ def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.container import Gatehouse
+    from app.web.app import create_app
+
     configure_logging(args.log_level.upper())
     settings = load_settings()
     settings.require_service()
