@@ -28,6 +28,7 @@ from app.store.schema import Base
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Held (per transaction) while migrating, so replicas starting together take turns.
 MIGRATION_LOCK_ID = 0x6761_7465_686F_7573  # "gatehous"
+SQLITE_PAGE_SIZE = 16384
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _READONLY = "gatehouse_readonly"
 
@@ -164,6 +165,9 @@ def _sqlite_on_connect(*, wal: bool) -> Callable[[Any, ConnectionPoolEntry], Non
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # Deliveries carry 10-50 KB payloads: larger pages store them with fewer
+            # overflow pages. Only takes effect when the database file is new.
+            cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
