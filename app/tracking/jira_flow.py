@@ -147,7 +147,7 @@ class JiraTracking:
         url = state.pull.get("html_url", "")
 
         def create() -> dict[str, Any]:
-            key = jira.create_issue(fields)
+            key = _create_with_fallback(jira, fields)
             try:
                 jira.add_remote_link(
                     key,
@@ -307,6 +307,19 @@ class JiraTracking:
                 )
         else:
             log.warning("outside service failed, will retry: %s", error)
+
+
+def _create_with_fallback(jira: JiraApi, fields: dict[str, Any]) -> str:
+    """Create the issue; when Jira refuses only the assignee (an account id it does not
+    know or that cannot be assigned in the project), create it unassigned rather than
+    never: the ticket matters more than who holds it, and the log says why."""
+    try:
+        return jira.create_issue(fields)
+    except JiraError as exc:
+        if exc.status != 400 or "assignee" not in exc.message.lower() or "assignee" not in fields:
+            raise
+        log.warning("Jira refused the assignee (%s); creating the ticket unassigned", exc.message)
+        return jira.create_issue({k: v for k, v in fields.items() if k != "assignee"})
 
 
 def _global_id(repo: str, number: int | None) -> str:

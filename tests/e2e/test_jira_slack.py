@@ -176,3 +176,12 @@ def test_title_cannot_inject_slack_mentions(sandbox: Sandbox) -> None:
     [message] = sandbox.slack.messages()
     assert "<!channel>" not in message.text and "<@U0EVIL>" not in message.text
     assert "&lt;!channel&gt;" in message.text
+
+
+def test_unknown_assignee_still_gets_a_ticket_unassigned(sandbox: Sandbox) -> None:
+    with sandbox.jira.lock:
+        sandbox.jira.store.users.pop(ACCOUNT[ALAN])
+    sandbox.open_pull("Add deploy workflow", [WORKFLOW])
+    [issue] = sandbox.jira.issues()
+    assert issue.assignee_id is None
+    assert len(sandbox.slack.messages()) == 1
