@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import jwt
@@ -15,14 +16,15 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC).timestamp()
 
 def test_app_jwt_is_rs256_with_issuer_and_short_expiry() -> None:
     private, public = generate_key()
+    now = time.time()
     credentials = AppCredentials(
-        4242, private, lambda *_: ("t", "2026-01-01T00:00:00Z"), clock=lambda: NOW
+        4242, private, lambda *_: ("t", "2026-01-01T00:00:00Z"), clock=lambda: now
     )
     claims = jwt.decode(
         credentials.app_jwt(), public, algorithms=["RS256"], options={"verify_exp": False}
     )
     assert claims["iss"] == "4242"
-    assert claims["exp"] - NOW <= 600 and claims["iat"] < NOW
+    assert claims["exp"] - now <= 600 and claims["iat"] < now
 
 
 def test_installation_token_is_cached_until_shortly_before_expiry() -> None:
