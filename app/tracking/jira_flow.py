@@ -21,10 +21,10 @@ from app.pulls.extension import ReconcileState
 from app.render.context import TicketInfo
 from app.slack import SlackApi
 from app.store import AuditLog, EffectStore, RecordStore, TimerStore
-from app.tracking import adf
 from app.tracking.announce import ticket_message
 from app.tracking.keys import find_keys
 from app.tracking.once import once
+from app.tracking.ticket import create_with_fallback, global_id, ticket_fields
 
 log = logging.getLogger("gatehouse.tracking")
 RETRY_KIND = "tracking-retry"
@@ -128,7 +128,7 @@ class JiraTracking:
         jira = self.jira
 
         def link() -> dict[str, Any]:
-            jira.add_remote_link(key, _global_id(snap.repository, snap.number), url, title)
+            jira.add_remote_link(key, global_id(snap.repository, snap.number), url, title)
             return {"key": key}
 
         outcome = once(self.effects, f"jira-link:{snap.repository}#{snap.number}:{key}", link)
@@ -143,15 +143,15 @@ class JiraTracking:
         assert snap.number is not None
         jira = self.jira
         assignee = self._assignee(state)
-        fields = self._fields(state, assignee)
+        fields = ticket_fields(state, assignee)
         url = state.pull.get("html_url", "")
 
         def create() -> dict[str, Any]:
-            key = _create_with_fallback(jira, fields)
+            key = create_with_fallback(jira, fields)
             try:
                 jira.add_remote_link(
                     key,
-                    _global_id(snap.repository, snap.number),
+                    global_id(snap.repository, snap.number),
                     url,
                     f"{snap.repository}#{snap.number}: {snap.title}",
                 )
@@ -181,38 +181,6 @@ class JiraTracking:
                 detail={"key": key, "assignee": outcome.result.get("assignee")},
             )
         return key, False
-
-    def _fields(self, state: ReconcileState, assignee: Member | None) -> dict[str, Any]:
-        settings = state.ruleset.settings.jira
-        snap = state.snapshot
-        url = state.pull.get("html_url", "")
-        matches = [m for m in state.evaluation.matches if m.jira]
-        items: list[list[adf.Node | str]] = []
-        for match in matches:
-            files = ", ".join(f.path for f in match.files[:10]) or "(file list truncated)"
-            more = f" and {len(match.files) - 10} more" if len(match.files) > 10 else ""
-            items.append(
-                [adf.text(f"{match.rule_id}", strong=True), f" {match.title}: {files}{more}"]
-            )
-        description = adf.doc(
-            adf.paragraph(
-                "Pull request ",
-                adf.text(f"{snap.repository}#{snap.number}", href=url or None),
-                f" by {snap.author} needs review before it merges.",
-            ),
-            adf.heading("Why"),
-            adf.bullets(items or [["(no rule details)"]]),
-        )
-        fields: dict[str, Any] = {
-            "project": {"key": settings.project},
-            "issuetype": {"name": settings.issue_type},
-            "summary": f"Review {snap.repository}#{snap.number}: {snap.title}"[:250],
-            "description": description,
-            "labels": list(settings.labels),
-        }
-        if assignee is not None and assignee.jira_account_id:
-            fields["assignee"] = {"accountId": assignee.jira_account_id}
-        return fields
 
     def _assignee(self, state: ReconcileState) -> Member | None:
         return _member(state.ruleset, self._group_of_ticket(state), state.requests.assignees)
@@ -307,23 +275,6 @@ class JiraTracking:
                 )
         else:
             log.warning("outside service failed, will retry: %s", error)
-
-
-def _create_with_fallback(jira: JiraApi, fields: dict[str, Any]) -> str:
-    """Create the issue; when Jira refuses only the assignee (an account id it does not
-    know or that cannot be assigned in the project), create it unassigned rather than
-    never: the ticket matters more than who holds it, and the log says why."""
-    try:
-        return jira.create_issue(fields)
-    except JiraError as exc:
-        if exc.status != 400 or "assignee" not in exc.message.lower() or "assignee" not in fields:
-            raise
-        log.warning("Jira refused the assignee (%s); creating the ticket unassigned", exc.message)
-        return jira.create_issue({k: v for k, v in fields.items() if k != "assignee"})
-
-
-def _global_id(repo: str, number: int | None) -> str:
-    return f"gatehouse:{repo}#{number}"
 
 
 def _member(ruleset: RuleSet, group_id: str, assignees: dict[str, str]) -> Member | None:
