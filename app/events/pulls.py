@@ -48,25 +48,30 @@ class PullHandlers:
     ) -> None:
         repo = payload["repository"]["full_name"]
         pull = payload["pull_request"]
-        number = int(pull["number"])
         if action == "closed":
             self.closed(client, repo, pull, payload)
             return
         if action == "edited" and not _edit_matters(payload):
             return
-        current = self.fresh_pull(client, repo, pull, number)
-        if current.get("state") == "closed":
-            return
-        self.reconciler.reconcile(
-            client,
-            repo,
-            current,
-            default_branch=_default_branch(payload),
-            new_pull=action == "opened" and current is pull,
-            trigger=f"pull_request.{action}",
+        self._reconcile_payload(
+            client, payload, f"pull_request.{action}", opened=action == "opened"
         )
 
     def review(self, client: InstallationClient, action: str, payload: dict[str, Any]) -> None:
+        self._reconcile_payload(client, payload, f"pull_request_review.{action}")
+
+    def _reconcile_payload(
+        self,
+        client: InstallationClient,
+        payload: dict[str, Any],
+        trigger: str,
+        *,
+        opened: bool = False,
+    ) -> None:
+        """Reconcile the payload's pull request, or the current one if the payload is stale.
+
+        Only a newly opened pull request, seen as GitHub sent it, skips listing reviews
+        (it cannot have any yet)."""
         repo = payload["repository"]["full_name"]
         pull = payload["pull_request"]
         current = self.fresh_pull(client, repo, pull, int(pull["number"]))
@@ -77,7 +82,8 @@ class PullHandlers:
             repo,
             current,
             default_branch=_default_branch(payload),
-            trigger=f"pull_request_review.{action}",
+            new_pull=opened and current is pull,
+            trigger=trigger,
         )
 
     def remember_installation(self, repo: str, number: int, installation_id: int) -> None:

@@ -71,7 +71,15 @@ class Reconciler:
         run_id = self.checks.start(client, repo, number, head_sha, details, look_up=unknown)
         try:
             return self._evaluate_and_publish(
-                client, repo, pull, run_id, details, default_branch, unknown, trigger
+                client,
+                repo,
+                pull,
+                run_id,
+                details,
+                default_branch,
+                unknown,
+                trigger,
+                fetch_reviews=not new_pull,
             )
         except Exception as exc:
             log.exception("evaluating %s#%s failed", repo, number)
@@ -88,6 +96,8 @@ class Reconciler:
         default_branch: str,
         unknown: bool,
         trigger: str,
+        *,
+        fetch_reviews: bool,
     ) -> Evaluation:
         number = int(pull["number"])
         doc = self.records.load(repo, number)
@@ -110,7 +120,7 @@ class Reconciler:
             compiled.ruleset,
             repo,
             pull,
-            fetch_reviews=trigger != "pull_request.opened",
+            fetch_reviews=fetch_reviews,
             overrides=_overrides(doc),
         )
         evaluation = evaluate(compiled.ruleset, snapshot, compiled)
