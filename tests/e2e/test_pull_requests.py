@@ -131,3 +131,16 @@ def test_rerun_action_and_rerequest_re_evaluate(sandbox: Sandbox) -> None:
     sandbox.send("check_run", hooks.check_run(sandbox.github, REPO, run.id, "rerequested"))
     sandbox.settle()
     assert len(sandbox.github.check_runs(REPO, run.head_sha)) == 1
+
+
+def test_a_stale_event_delivered_late_does_not_undo_an_approval(sandbox: Sandbox) -> None:
+    pull = sandbox.github.open_pull(REPO, AUTHOR, "Add deploy workflow", [WORKFLOW])
+    opened = hooks.pull_request(sandbox.github, REPO, pull.number, "opened")
+    sandbox.send("pull_request", opened)
+    sandbox.settle()
+    sandbox.push(pull.number, [DOCS_MORE])
+    sandbox.review(pull.number, PLATFORM, "APPROVED")
+    assert sandbox.check_run(pull.number).conclusion == "success"
+    sandbox.send("pull_request", opened)  # GitHub redelivers the old event last
+    sandbox.settle()
+    assert sandbox.check_run(pull.number).conclusion == "success"
