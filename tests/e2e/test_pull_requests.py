@@ -144,3 +144,16 @@ def test_a_stale_event_delivered_late_does_not_undo_an_approval(sandbox: Sandbox
     sandbox.send("pull_request", opened)  # GitHub redelivers the old event last
     sandbox.settle()
     assert sandbox.check_run(pull.number).conclusion == "success"
+
+
+def test_draft_gets_the_check_and_reviewers_only_when_ready(sandbox: Sandbox) -> None:
+    number = sandbox.open_pull("WIP: deploy workflow", [WORKFLOW], draft=True)
+    run = sandbox.check_run(number)
+    assert run.conclusion == "action_required"
+    assert sandbox.github.requested_reviewers(REPO, number) == []
+    assert sandbox.jira.issues() == [] and sandbox.slack.messages() == []
+    sandbox.github.mark_ready(REPO, number)
+    sandbox.send("pull_request", hooks.pull_request(sandbox.github, REPO, number, "ready_for_review"))
+    sandbox.settle()
+    assert sandbox.github.requested_reviewers(REPO, number) == [PLATFORM]
+    assert len(sandbox.jira.issues()) == 1 and len(sandbox.slack.messages()) == 1
