@@ -141,10 +141,8 @@ class InstallationClient:
     def team_members(self, team: str) -> list[str]:
         org, _, slug = team.partition("/")
         url = f"/orgs/{quote(org)}/teams/{quote(slug)}/members"
-        members = self.t.call(
-            "teams/list-members-in-org", "GET", url, params={"per_page": 100}, cache=True
-        )[1]
-        return [m["login"] for m in members or []]
+        members = self.t.paginate("teams/list-members-in-org", url, cache=True)
+        return [m["login"] for m in members]
 
     def is_team_member(self, team: str, login: str) -> bool:
         org, _, slug = team.partition("/")

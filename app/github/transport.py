@@ -160,14 +160,21 @@ class Transport:
         raise GitHubError(operation, 0, "retries exhausted")
 
     def paginate(
-        self, operation: str, url: str, params: dict[str, Any] | None = None, *, limit: int = 0
+        self,
+        operation: str,
+        url: str,
+        params: dict[str, Any] | None = None,
+        *,
+        limit: int = 0,
+        cache: bool = False,
     ) -> list[Any]:
-        """Every page of a list (``per_page=100``), up to ``limit`` items when set."""
+        """Every page of a list (``per_page=100``), up to ``limit`` items when set;
+        ``cache`` revalidates each page with its ETag (a 304 costs no rate limit)."""
         items: list[Any] = []
         query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
         next_url: str | None = url
         while next_url:
-            headers, data = self.call(operation, "GET", next_url, params=query)
+            headers, data = self.call(operation, "GET", next_url, params=query, cache=cache)
             page = data if isinstance(data, list) else data.get("files", []) if data else []
             items.extend(page)
             if limit and len(items) >= limit:
