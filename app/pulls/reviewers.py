@@ -89,8 +89,18 @@ class ReviewerRequester:
             try:
                 client.request_reviewers(repo, number, sorted(set(users)), sorted(set(teams)))
             except GitHubError as exc:
+                if exc.status != 422:
+                    raise
+                # Refused for good (not a collaborator, say): record it, so the next
+                # event does not spend a call asking again.
                 log.warning("review request on %s#%s refused: %s", repo, number, exc.message)
                 result.notes.append(f"GitHub refused the review request: {exc.message}")
+                refused: dict[str, list[str]] = {g: [] for g in result.asked if g not in already}
+                for group_id in refused:
+                    result.asked[group_id] = ()
+                self.records.update(
+                    repo, number, lambda d: d.setdefault("requested", {}).update(refused)
+                )
                 return result
         newly = {g: list(v) for g, v in result.asked.items() if g not in already}
         if newly:

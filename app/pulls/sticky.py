@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from app.github.client import InstallationClient
+from app.github.transport import GitHubError
 from app.render.comment import is_sticky
 from app.store import RecordStore
 
@@ -37,10 +38,15 @@ class StickyComment:
             return None
         if comment_id is not None and doc.get("comment_digest") == digest:
             return comment_id
+        if comment_id is not None:
+            try:
+                client.update_comment(repo, comment_id, body)
+            except GitHubError as exc:
+                if exc.status != 404:
+                    raise
+                comment_id = None  # someone deleted it: post it again
         if comment_id is None:
             comment_id = int(client.create_comment(repo, number, body)["id"])
-        else:
-            client.update_comment(repo, comment_id, body)
 
         def put(document: dict[str, Any], cid: int = comment_id) -> None:
             document["comment_id"] = cid

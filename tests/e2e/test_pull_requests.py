@@ -153,7 +153,31 @@ def test_draft_gets_the_check_and_reviewers_only_when_ready(sandbox: Sandbox) ->
     assert sandbox.github.requested_reviewers(REPO, number) == []
     assert sandbox.jira.issues() == [] and sandbox.slack.messages() == []
     sandbox.github.mark_ready(REPO, number)
-    sandbox.send("pull_request", hooks.pull_request(sandbox.github, REPO, number, "ready_for_review"))
+    sandbox.send(
+        "pull_request", hooks.pull_request(sandbox.github, REPO, number, "ready_for_review")
+    )
     sandbox.settle()
     assert sandbox.github.requested_reviewers(REPO, number) == [PLATFORM]
     assert len(sandbox.jira.issues()) == 1 and len(sandbox.slack.messages()) == 1
+
+
+def test_a_deleted_sticky_comment_is_posted_again(sandbox: Sandbox) -> None:
+    number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
+    [comment] = sandbox.github.comments(REPO, number)
+    with sandbox.github.lock:
+        del sandbox.github.repo(REPO).comments[comment.id]  # someone deleted it
+    sandbox.review(number, PLATFORM, "APPROVED")
+    comments = sandbox.github.comments(REPO, number)
+    assert len(comments) == 1 and "every required review is in" in comments[0].body
+    assert sandbox.check_run(number).conclusion == "success"
+
+
+def test_a_refused_review_request_is_not_retried_on_every_event(sandbox: Sandbox) -> None:
+    sandbox.github.set_permission(REPO, PLATFORM, "none")  # not a collaborator any more
+    number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
+    assert "GitHub refused the review request" in sandbox.check_run(number).summary
+    sandbox.push(number, [DOCS_MORE])
+    assert sandbox.github.calls("pulls/request-reviewers") == 1
+    # GitHub's refusal is the one request the fake rejected, as this test intends
+    assert len(sandbox.github.violations) == 1 and "collaborator" in sandbox.github.violations[0]
+    sandbox.github.violations.clear()
