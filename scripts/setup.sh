@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv (Python 3.11+) and install gatehouse with its development tools.
+# pip's own output goes to .venv/install.log and is shown only if the install fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pick_python() {
@@ -12,7 +13,14 @@ pick_python() {
   echo "gatehouse needs Python 3.11 or newer" >&2; return 1
 }
 if [ ! -x .venv/bin/python ]; then
+  echo "Creating .venv ..."
   "$(pick_python)" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+echo "Installing gatehouse and its development tools into .venv ..."
+log=.venv/install.log
+if ! { .venv/bin/python -m pip install --upgrade pip &&
+       .venv/bin/python -m pip install -e '.[dev]'; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "Installing gatehouse failed; the output above says why." >&2
+  exit 1
+fi
