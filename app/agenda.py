@@ -2,12 +2,13 @@
 
 A pull request is on the agenda while the ``architecture`` group's requirement waits for
 approval, or after ``/arch-review`` until an Architectural Team member reviews it; closed
-pull requests and decided ones leave the queue.
+pull requests and decided ones leave the queue. Open pull requests that only advisory
+rules point at are listed apart, as suggested: the call may look at them, nothing waits.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,12 +37,14 @@ class Agenda:
     call_start: datetime
     call_end: datetime
     items: list[AgendaItem]
+    suggested: list[AgendaItem] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "call_start": self.call_start.isoformat(),
             "call_end": self.call_end.isoformat(),
             "items": [asdict(item) for item in self.items],
+            "suggested": [asdict(item) for item in self.suggested],
         }
 
 
@@ -55,12 +58,39 @@ def build_agenda(records: RecordStore, ruleset: RuleSet, now: datetime) -> Agend
         ruleset.settings.sla.timezone,
     )
     items = []
+    suggested = []
     for repo, number, doc in records.all_open():
         item = _item(repo, number, doc)
         if item is not None:
             items.append(item)
+        else:
+            hint = _suggested_item(repo, number, doc)
+            if hint is not None:
+                suggested.append(hint)
     items.sort(key=lambda i: (i.waiting_since, i.repository, i.number))
-    return Agenda(start, end, items)
+    suggested.sort(key=lambda i: (i.repository, i.number))
+    return Agenda(start, end, items, suggested)
+
+
+def _suggested_item(repo: str, number: int, doc: dict[str, Any]) -> AgendaItem | None:
+    view = doc.get("evaluation") or {}
+    if not any(s.get("group") == ARCHITECTURE for s in view.get("suggested", [])):
+        return None
+    rules = [
+        f"{r['id']}: {r['title']}"
+        for r in view.get("rules", [])
+        if r["group"] == ARCHITECTURE and r.get("advisory")
+    ]
+    return AgendaItem(
+        repository=repo,
+        number=number,
+        title=str(doc.get("title", "")),
+        author=str(doc.get("author", "")),
+        url=str(doc.get("html_url", "")),
+        reason="suggested by advisory rules",
+        rules=rules,
+        waiting_since="",
+    )
 
 
 def _item(repo: str, number: int, doc: dict[str, Any]) -> AgendaItem | None:
@@ -97,7 +127,7 @@ def render_markdown(agenda: Agenda, ruleset: RuleSet) -> str:
     lines = [f"# Architecture review — {start}", ""]
     if not agenda.items:
         lines.append("Nothing is waiting for the Architectural Team.")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + _suggested_markdown(agenda)) + "\n"
     lines += [
         "| Pull request | Author | Why | Rules | Waiting since |",
         "| --- | --- | --- | --- | --- |",
@@ -113,7 +143,22 @@ def render_markdown(agenda: Agenda, ruleset: RuleSet) -> str:
         lines.append(
             f"| {link} | @{item.author} | {item.reason} | {'; '.join(item.rules) or '—'} | {since} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _suggested_markdown(agenda)) + "\n"
+
+
+def _suggested_markdown(agenda: Agenda) -> list[str]:
+    if not agenda.suggested:
+        return []
+    lines = ["", "## Suggested (advisory: nothing waits on these)", ""]
+    for item in agenda.suggested:
+        title = item.title.replace("|", "\\|")
+        ref = (
+            f"[{item.repository}#{item.number}]({item.url})"
+            if item.url
+            else f"{item.repository}#{item.number}"
+        )
+        lines.append(f"- {ref} {title} (@{item.author}): {'; '.join(item.rules) or '—'}")
+    return lines
 
 
 def render_slack(agenda: Agenda, ruleset: RuleSet) -> str:

@@ -78,7 +78,11 @@ def _files_from(args: argparse.Namespace) -> tuple[ChangedFile, ...]:
             raise InputError("git is not installed") from None
         if done.returncode != 0:
             raise InputError(f"git diff {args.git} failed: {done.stderr.strip()}")
-        text = done.stdout
+        try:
+            files = split_unified_diff(done.stdout)
+        except DiffError as exc:
+            raise InputError(f"{args.git}: {exc}") from None
+        return with_whole_texts(files, *args.git.split("..", 1))
     elif args.diff == "-":
         text = sys.stdin.read()
     else:
@@ -90,6 +94,64 @@ def _files_from(args: argparse.Namespace) -> tuple[ChangedFile, ...]:
         return split_unified_diff(text)
     except DiffError as exc:
         raise InputError(f"{args.diff or args.git}: {exc}") from None
+
+
+def with_whole_texts(
+    files: tuple[ChangedFile, ...], base: str, head: str
+) -> tuple[ChangedFile, ...]:
+    """Both sides of the files whose detectors compare whole documents, read from git in
+    one ``git cat-file --batch`` process; a file git cannot show keeps its hunks only."""
+    from dataclasses import replace
+
+    from app.policy.detectors import DETECTORS
+
+    wanted = [
+        f
+        for f in files
+        if not f.binary and any(DETECTORS[n].handles(f.path) for n in ("dependency", "api", "helm"))
+    ]
+    if not wanted:
+        return files
+    specs = []
+    for f in wanted:
+        specs.append(f"{base or 'HEAD'}:{f.previous_path or f.path}")
+        specs.append(f"{head or 'HEAD'}:{f.path}")
+    done = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        input="\n".join(specs).encode() + b"\n",
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return files
+    texts = _batch_texts(done.stdout, len(specs))
+    whole: dict[str, ChangedFile] = {}
+    for index, f in enumerate(wanted):
+        before, after = texts[2 * index], texts[2 * index + 1]
+        if f.status is FileStatus.ADDED:
+            before = ""
+        if f.status is FileStatus.REMOVED:
+            after = ""
+        if before is not None and after is not None:
+            whole[f.path] = replace(f, before=before, after=after)
+    return tuple(whole.get(f.path, f) for f in files)
+
+
+def _batch_texts(output: bytes, count: int) -> list[str | None]:
+    """The objects ``git cat-file --batch`` printed, ``None`` for a missing one."""
+    texts: list[str | None] = []
+    pos = 0
+    for _ in range(count):
+        eol = output.find(b"\n", pos)
+        header = output[pos:eol].split()
+        pos = eol + 1
+        if len(header) != 3 or header[1] != b"blob":
+            texts.append(None)
+            continue
+        size = int(header[2])
+        texts.append(output[pos : pos + size].decode("utf-8", errors="replace"))
+        pos += size + 1
+    return texts
 
 
 def run_check(args: argparse.Namespace) -> int:

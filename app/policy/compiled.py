@@ -10,10 +10,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.policy.detectors.base import Finding
+from app.policy.detectors.run import FileDetections
 from app.policy.diff import LineChange, changed_lines
 from app.policy.matcher import PathMatcher, RuleSelector
 from app.policy.model import Rule, RuleSet
-from app.policy.result import FileMatch, LineHit
+from app.policy.result import DetectorNote, FileMatch, LineHit
 from app.policy.snapshot import ChangedFile
 
 MAX_LINE_HITS_PER_FILE = 200
@@ -39,6 +41,7 @@ class CompiledRules:
             for rule in ruleset.rules
             if rule.changed_lines
         }
+        self._detect_rules = {rule.id: tuple(rule.detect) for rule in ruleset.rules if rule.detect}
 
     def rules_for_paths(self, paths: Iterable[str]) -> tuple[str, ...]:
         """Ids of rules whose path selectors pick any of ``paths``, in rule order."""
@@ -49,14 +52,33 @@ class CompiledRules:
         return tuple(found)
 
     def file_matches(self, changed: ChangedFile) -> list[tuple[str, FileMatch]]:
-        """Every rule the file triggers, with the lines that did it."""
+        """Every rule the file triggers, with the lines and findings that did it."""
+        return self.file_matches_and_notes(changed)[0]
+
+    def file_matches_and_notes(
+        self, changed: ChangedFile
+    ) -> tuple[list[tuple[str, FileMatch]], list[DetectorNote]]:
+        """The rules the file triggers, and what detectors saw where a rule did not fire."""
         rule_ids = self.rules_for_paths(changed.paths)
         if not rule_ids:
-            return []
+            return [], []
         results: list[tuple[str, FileMatch]] = []
         lines: list[LineChange] | None = None
+        detections: FileDetections | None = None
+        quiet: dict[str, list[str]] = {}
         for rule_id in rule_ids:
             line_rule = self._line_rules.get(rule_id)
+            kinds = self._detect_rules.get(rule_id)
+            if kinds is not None:
+                detections = detections or FileDetections(changed)
+                findings = detections.accepted(kinds)
+                if findings:
+                    results.append((rule_id, self._match(changed, "detected", (), findings)))
+                    continue
+                for name in detections.read_for(kinds):
+                    quiet.setdefault(name, []).append(rule_id)
+                if line_rule is None:
+                    continue
             if line_rule is None:
                 results.append((rule_id, self._match(changed, "path")))
                 continue
@@ -69,16 +91,31 @@ class CompiledRules:
             hits = _scan(changed.path, lines, line_rule.regexes)
             if hits:
                 results.append((rule_id, self._match(changed, "lines", hits)))
-        return results
+        notes: list[DetectorNote] = []
+        if detections is not None:
+            matched = {rule_id for rule_id, _ in results}
+            for name, rule_list in quiet.items():
+                unmatched = tuple(r for r in rule_list if r not in matched)
+                if unmatched:
+                    notes.append(
+                        DetectorNote(changed.path, name, unmatched, detections.summary(name))
+                    )
+        return results, notes
 
     @staticmethod
-    def _match(changed: ChangedFile, reason: str, hits: tuple[LineHit, ...] = ()) -> FileMatch:
+    def _match(
+        changed: ChangedFile,
+        reason: str,
+        hits: tuple[LineHit, ...] = (),
+        findings: tuple[Finding, ...] = (),
+    ) -> FileMatch:
         return FileMatch(
             path=changed.path,
             status=str(changed.status),
             previous_path=changed.previous_path,
             reason=reason,  # type: ignore[arg-type]
             lines=hits,
+            findings=findings,
         )
 
     def governs(self, group: str, path: str, matched_paths: frozenset[str]) -> bool:
@@ -91,7 +128,12 @@ class CompiledRules:
             return True
         for rule_id in self._matcher.match(path):
             rule = self._rules[rule_id]
-            if rule.group == group and rule_id not in self._line_rules:
+            if (
+                rule.group == group
+                and not rule.advisory
+                and rule_id not in self._line_rules
+                and rule_id not in self._detect_rules
+            ):
                 return True
         return False
 

@@ -7,17 +7,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.policy.compiled import CompiledRules, compile_rules
 from app.policy.model import RuleSet
 from app.policy.result import (
     Conclusion,
+    DetectorNote,
     Evaluation,
     FileMatch,
     GroupRequirement,
     Problem,
     RuleMatch,
+    Suggestion,
 )
 from app.policy.reviews import judge_reviews
 from app.policy.snapshot import ChangedFile, Override, PullSnapshot
@@ -30,10 +32,21 @@ class _Accumulator:
 
 def match_files(compiled: CompiledRules, files: Iterable[ChangedFile]) -> tuple[RuleMatch, ...]:
     """Match changed files to rules; lines are scanned only where a rule needs them."""
+    return match_files_with_notes(compiled, files)[0]
+
+
+def match_files_with_notes(
+    compiled: CompiledRules, files: Iterable[ChangedFile]
+) -> tuple[tuple[RuleMatch, ...], tuple[DetectorNote, ...]]:
+    """The rules the files trigger, and notes on files detectors read without a match."""
     hits: dict[str, _Accumulator] = {}
+    notes: list[DetectorNote] = []
     for changed in files:
-        for rule_id, found in compiled.file_matches(changed):
+        found_here, noted = compiled.file_matches_and_notes(changed)
+        for rule_id, found in found_here:
             hits.setdefault(rule_id, _Accumulator()).files.append(found)
+        notes += noted
+    _cancel_moves(hits)
     matches = []
     for rule in compiled.ruleset.rules:
         if rule.id in hits:
@@ -43,11 +56,46 @@ def match_files(compiled: CompiledRules, files: Iterable[ChangedFile]) -> tuple[
                     title=rule.title,
                     group=rule.group,
                     approvals=compiled.ruleset.approvals_for(rule),
-                    jira=rule.jira,
+                    jira=rule.jira and not rule.advisory,
                     files=tuple(hits[rule.id].files),
+                    advisory=rule.advisory,
                 )
             )
-    return tuple(matches)
+    return tuple(matches), tuple(notes)
+
+
+def _cancel_moves(hits: dict[str, _Accumulator]) -> None:
+    """Drop findings that one file adds and another removes under the same key.
+
+    A subject constant moved from ``main.go`` to ``constants.go`` is reported as removed in
+    one file and added in the other; across the whole change it is neither. A file left
+    with no evidence no longer triggers the rule.
+    """
+    sides: dict[tuple[str, str], set[str]] = {}
+    for acc in hits.values():
+        for found in acc.files:
+            for finding in found.findings:
+                verb = finding.kind.rpartition(".")[2]
+                if finding.key is not None and verb in ("added", "removed"):
+                    sides.setdefault((finding.detector, finding.key), set()).add(verb)
+    moved = {key for key, verbs in sides.items() if len(verbs) == 2}
+    if not moved:
+        return
+    for rule_id in list(hits):
+        kept: list[FileMatch] = []
+        for found in hits[rule_id].files:
+            if found.reason != "detected":
+                kept.append(found)
+                continue
+            left = tuple(
+                f for f in found.findings if (f.detector, f.key) not in moved or f.key is None
+            )
+            if left:
+                kept.append(replace(found, findings=left))
+        if kept:
+            hits[rule_id].files = kept
+        else:
+            del hits[rule_id]
 
 
 def _assumed_matches(ruleset: RuleSet, matched: set[str]) -> list[RuleMatch]:
@@ -63,7 +111,7 @@ def _assumed_matches(ruleset: RuleSet, matched: set[str]) -> list[RuleMatch]:
             assumed=True,
         )
         for rule in ruleset.rules
-        if rule.id not in matched
+        if rule.id not in matched and not rule.advisory
     ]
 
 
@@ -72,7 +120,9 @@ def evaluate(
 ) -> Evaluation:
     """The decision for one pull request. Never fails open: unknowns count against it."""
     compiled = compiled or compile_rules(ruleset)
-    matches = list(match_files(compiled, snapshot.files))
+    found, notes = match_files_with_notes(compiled, snapshot.files)
+    matches = [m for m in found if not m.advisory]
+    advisories = tuple(m for m in found if m.advisory)
     problems: list[Problem] = []
     if snapshot.files_truncated:
         matches += _assumed_matches(ruleset, {m.rule_id for m in matches})
@@ -96,7 +146,34 @@ def evaluate(
         problems=tuple(problems),
         files_considered=len(snapshot.files),
         files_truncated=snapshot.files_truncated,
+        advisories=advisories,
+        suggestions=_suggestions(ruleset, advisories, {r.group for r in requirements}),
+        notes=_once_per_file(notes),
     )
+
+
+def _suggestions(
+    ruleset: RuleSet, advisories: tuple[RuleMatch, ...], required: set[str]
+) -> tuple[Suggestion, ...]:
+    """Groups named by advisory rules only; a group already required is not suggested."""
+    by_group: dict[str, list[str]] = {}
+    for found in advisories:
+        if found.group not in required:
+            by_group.setdefault(found.group, []).append(found.rule_id)
+    return tuple(
+        Suggestion(group, ruleset.groups[group].name, tuple(rules))
+        for group, rules in by_group.items()
+    )
+
+
+def _once_per_file(notes: tuple[DetectorNote, ...]) -> tuple[DetectorNote, ...]:
+    """One note per file and detector, however many rules read it."""
+    kept: dict[tuple[str, str], DetectorNote] = {}
+    for note in notes:
+        key = (note.path, note.detector)
+        if key not in kept:
+            kept[key] = note
+    return tuple(kept.values())
 
 
 def _requirements(

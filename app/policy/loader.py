@@ -186,7 +186,15 @@ def apply_repo_rules(base: RuleSet, text: str, name: str = REPO_RULES_PATH) -> R
 
 def rules_json_schema() -> dict[str, Any]:
     """JSON Schema of one rules file, for editors (``gatehouse rules schema``)."""
+    from app.policy.detectors import all_kinds
+
     schema = RulesFile.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "gatehouse rules file"
+    detect = schema["$defs"]["Rule"]["properties"]["detect"]
+    detect["items"] = {
+        "type": "string",
+        "pattern": r"^[a-z*?\[\]-]+\.[a-z*?\[\]-]+$",
+        "examples": all_kinds(),
+    }
     return schema

@@ -153,6 +153,11 @@ class Rule(Strict):
     paths: list[str] = Field(default_factory=list)
     exclude_paths: list[str] = Field(default_factory=list)
     changed_lines: list[str] = Field(default_factory=list)
+    detect: list[str] = Field(default_factory=list)
+    """Finding kinds (``dependency.added``, ``messaging.*``): the file counts when a
+    detector reports one of them for it (SPEC section 7)."""
+    advisory: bool = False
+    """Suggest the group instead of requiring it: never blocks, asks nobody, no ticket."""
     jira: bool = True
 
     @field_validator("id")
@@ -172,10 +177,21 @@ class Rule(Strict):
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
         return value
 
+    @field_validator("detect")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        from app.policy.detectors import unknown_kind
+
+        for pattern in value:
+            problem = unknown_kind(pattern)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _selects_something(self) -> Rule:
-        if not self.paths and not self.changed_lines:
-            raise ValueError("a rule needs paths, changed_lines or both, or it matches nothing")
+        if not self.paths and not self.changed_lines and not self.detect:
+            raise ValueError("a rule needs paths, changed_lines or detect, or it matches nothing")
         return self
 
 

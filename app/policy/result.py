@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from app.policy.detectors.base import Finding
+
 
 class Conclusion(StrEnum):
     """Ordered from best to worst; the worst requirement decides the check."""
@@ -46,15 +48,17 @@ class FileMatch:
     """Why one file triggered a rule.
 
     ``reason`` is ``path`` (the path pattern alone decides), ``lines`` (a changed line
-    matched), or ``unknown-lines`` (the rule needs changed lines but the patch is not
-    available, so the file counts: never fail open).
+    matched), ``detected`` (a detector reported what the rule asks for; ``findings`` holds
+    the evidence, an unreadable file included), or ``unknown-lines`` (the rule needs
+    changed lines but the patch is not available, so the file counts: never fail open).
     """
 
     path: str
     status: str
     previous_path: str | None
-    reason: Literal["path", "lines", "unknown-lines"]
+    reason: Literal["path", "lines", "detected", "unknown-lines"]
     lines: tuple[LineHit, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,12 @@ class RuleMatch:
     assumed: bool = False
     """True when the rule was not matched by a file but required because the file list
     was truncated and the missing files could have matched it."""
+    advisory: bool = False
+    """An ``advisory: true`` rule: its group is suggested, never required."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(found for f in self.files for found in f.findings)
 
 
 class ReviewVerdict(StrEnum):
@@ -142,13 +152,39 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A group that advisory rules suggest and no rule requires."""
+
+    group: str
+    name: str
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorNote:
+    """A file a detector read for a rule that it did not trigger, and what it saw there
+    ("go.mod: 6 version bumps, no new Go module"): why a group is *not* asked."""
+
+    path: str
+    detector: str
+    rule_ids: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
+    """The decision. ``matches`` are the requiring rules; ``advisories`` the advisory
+    rules that matched, ``suggestions`` the groups only they name."""
+
     conclusion: Conclusion
     matches: tuple[RuleMatch, ...]
     requirements: tuple[GroupRequirement, ...]
     problems: tuple[Problem, ...] = ()
     files_considered: int = 0
     files_truncated: bool = False
+    advisories: tuple[RuleMatch, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+    notes: tuple[DetectorNote, ...] = ()
 
     @property
     def required(self) -> bool:

@@ -41,6 +41,11 @@ class ChangedFile:
     binary: bool = False
     patch_unavailable: bool = False
     """Lines changed but the patch was withheld (GitHub omits it for very large diffs)."""
+    before: str | None = None
+    """The whole old text, when the edge has it (a local git range); detectors compare
+    whole documents when they can, and read the hunks otherwise."""
+    after: str | None = None
+    """The whole new text, likewise."""
 
     @property
     def paths(self) -> tuple[str, ...]:

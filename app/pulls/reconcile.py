@@ -159,7 +159,7 @@ class Reconciler:
         context: PullContext,
         unknown: bool,
     ) -> None:
-        wanted = bool(evaluation.requirements or evaluation.problems)
+        wanted = bool(evaluation.requirements or evaluation.problems or evaluation.suggestions)
         body = render_comment(evaluation, context)
         self.sticky.publish(client, repo, number, body, wanted=wanted, look_up=unknown)
 

@@ -47,6 +47,17 @@ def render_check_run(evaluation: Evaluation, context: PullContext) -> CheckOutpu
             f"No rule matched the {evaluation.files_considered} changed file(s): no review "
             "is required by the organisation's change-approval rules."
         )
+        lines.append("")
+    suggested = md.suggestion_sections(evaluation)
+    if suggested:
+        lines.append("### Suggested reviews")
+        lines += suggested
+        lines.append("")
+    notes = md.note_lines(evaluation)
+    if notes:
+        lines.append("### Read, not counted")
+        lines += notes
+        lines.append("")
     reviews = [line for req in evaluation.requirements for line in md.review_lines(req)]
     if reviews:
         lines.append("### Reviews")
@@ -105,6 +116,25 @@ def line_annotations(evaluation: Evaluation) -> list[dict[str, Any]]:
         req = evaluation.requirement(match.group)
         group = req.name if req else match.group
         for found in match.files:
+            for finding in found.findings:
+                if finding.side != "added" or finding.line is None:
+                    continue
+                result.append(
+                    {
+                        "path": found.path,
+                        "start_line": finding.line,
+                        "end_line": finding.line,
+                        "annotation_level": "warning"
+                        if evaluation.conclusion is not Conclusion.SUCCESS
+                        else "notice",
+                        "title": f"{match.rule_id}: {group} review"[:255],
+                        "message": f"{finding.message} ({match.title}: needs {group} review)."[
+                            :64_000
+                        ],
+                    }
+                )
+                if len(result) >= MAX_ANNOTATIONS:
+                    return result
             for hit in found.lines:
                 if hit.side != "added":
                     continue

@@ -19,6 +19,7 @@ def render_text(evaluation: Evaluation, ruleset: RuleSet) -> str:
                 f"No review required: {evaluation.files_considered} changed file(s), "
                 "no rule matched."
             )
+        out += _suggestions(evaluation) + _notes(evaluation)
         return "\n".join(out) + "\n"
     for req in evaluation.requirements:
         plural = "s" if req.approvals_needed != 1 else ""
@@ -26,6 +27,7 @@ def render_text(evaluation: Evaluation, ruleset: RuleSet) -> str:
         for match in evaluation.matches:
             if match.group == req.group:
                 out += _rule_lines(match)
+    out += _suggestions(evaluation) + _notes(evaluation)
     out.append("")
     out.append("Next steps:")
     for req in evaluation.requirements:
@@ -46,6 +48,22 @@ def render_text(evaluation: Evaluation, ruleset: RuleSet) -> str:
             f"({review.weekday} {review.time}, {ruleset.settings.sla.timezone})"
         )
     return "\n".join(out) + "\n"
+
+
+def _suggestions(evaluation: Evaluation) -> list[str]:
+    out: list[str] = []
+    for suggestion in evaluation.suggestions:
+        out.append(f"{suggestion.name} review suggested (advisory: does not block)")
+        for match in evaluation.advisories:
+            if match.group == suggestion.group:
+                out += _rule_lines(match)
+    return out
+
+
+def _notes(evaluation: Evaluation) -> list[str]:
+    if not evaluation.notes:
+        return []
+    return ["Read but not counted:"] + [f"  {note.text}" for note in evaluation.notes[:MAX_FILES]]
 
 
 def _rule_lines(match: RuleMatch) -> list[str]:
@@ -70,6 +88,11 @@ def _file_lines(found: FileMatch) -> list[str]:
     for hit in found.lines[:MAX_LINES]:
         sign = "+" if hit.side == "added" else "-"
         lines.append(f"      line {hit.line}: {sign} {hit.text.strip()[:100]}")
+    for finding in found.findings[:MAX_LINES]:
+        where = f"line {finding.line}: " if finding.line is not None else ""
+        lines.append(f"      {where}{finding.message}")
+    if len(found.findings) > MAX_LINES:
+        lines.append(f"      ... and {len(found.findings) - MAX_LINES} more finding(s)")
     if len(found.lines) > MAX_LINES:
         lines.append(f"      ... and {len(found.lines) - MAX_LINES} more matching line(s)")
     return lines

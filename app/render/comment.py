@@ -28,16 +28,25 @@ COMMANDS = (
 def render_comment(evaluation: Evaluation, context: PullContext) -> str:
     lines = [MARKER, HEADLINE[evaluation.conclusion], ""]
     if not evaluation.requirements and not evaluation.problems:
-        lines.append("No review is required by the change-approval rules any more.")
+        lines.append("No review is required by the change-approval rules.")
+        suggested = md.suggestion_sections(evaluation)
+        if suggested:
+            lines += ["", *suggested]
         return "\n".join(lines)
     if context.expedited:
         lines += ["**Expedited**: the expedited review SLA applies.", ""]
     if evaluation.requirements:
         lines += md.requirements_table(evaluation, context)
         lines.append("")
-        names = ", ".join(f"{md.code(m.rule_id)} {m.title}" for m in evaluation.matches)
-        lines.append(f"Matched rules: {names}.")
+        lines.append("**Why**")
+        lines += md.rule_sections(evaluation)
         lines.append("")
+    suggested = md.suggestion_sections(evaluation)
+    if suggested:
+        lines += [*suggested, ""]
+    notes = md.note_lines(evaluation)
+    if notes:
+        lines += ["Read, not counted:", *notes, ""]
     ticket = context.ticket
     if ticket is not None and ticket.key:
         link = f"[{ticket.key}]({ticket.url})" if ticket.url else ticket.key

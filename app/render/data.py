@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.policy.detectors.base import Finding
 from app.policy.result import Evaluation, FileMatch, GroupRequirement, RuleMatch
 
 
 def evaluation_to_dict(evaluation: Evaluation) -> dict[str, Any]:
+    """``groups`` lists required groups only; ``suggested`` the groups advisory rules name."""
     return {
         "conclusion": str(evaluation.conclusion),
         "required": evaluation.required,
         "groups": [_group(req) for req in evaluation.requirements],
-        "rules": [_rule(match) for match in evaluation.matches],
+        "suggested": [
+            {"group": s.group, "name": s.name, "rules": list(s.rules)}
+            for s in evaluation.suggestions
+        ],
+        "rules": [_rule(match) for match in (*evaluation.matches, *evaluation.advisories)],
+        "notes": [
+            {"path": n.path, "detector": n.detector, "rules": list(n.rule_ids), "text": n.text}
+            for n in evaluation.notes
+        ],
         "problems": [
             {"kind": p.kind, "message": p.message, "fatal": p.fatal} for p in evaluation.problems
         ],
@@ -51,6 +61,7 @@ def _rule(match: RuleMatch) -> dict[str, Any]:
         "group": match.group,
         "approvals": match.approvals,
         "jira": match.jira,
+        "advisory": match.advisory,
         "assumed": match.assumed,
         "files": [_file(f) for f in match.files],
     }
@@ -66,4 +77,15 @@ def _file(found: FileMatch) -> dict[str, Any]:
             {"line": h.line, "side": h.side, "text": h.text, "pattern": h.pattern}
             for h in found.lines
         ],
+        "findings": [finding_to_dict(f) for f in found.findings],
+    }
+
+
+def finding_to_dict(found: Finding) -> dict[str, Any]:
+    return {
+        "kind": found.kind,
+        "path": found.path,
+        "line": found.line,
+        "side": found.side,
+        "message": found.message,
     }

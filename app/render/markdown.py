@@ -62,8 +62,30 @@ def requirements_table(evaluation: Evaluation, context: PullContext) -> list[str
 
 
 def rule_sections(evaluation: Evaluation) -> list[str]:
+    lines = _match_lines(evaluation, evaluation.matches)
+    return lines
+
+
+def suggestion_sections(evaluation: Evaluation) -> list[str]:
+    """Groups that advisory rules suggest: shown, never blocking, nobody asked."""
+    if not evaluation.suggestions:
+        return []
+    names = ", ".join(s.name for s in evaluation.suggestions)
+    lines = [f"Suggested (advisory, does not block): {names}.", ""]
+    shown = [
+        m for m in evaluation.advisories if m.group in {s.group for s in evaluation.suggestions}
+    ]
+    return lines + _match_lines(evaluation, tuple(shown))
+
+
+def note_lines(evaluation: Evaluation) -> list[str]:
+    """What detectors read without finding what a rule asks for: why a group is not asked."""
+    return [f"- {cell(note.text)}" for note in evaluation.notes[:MAX_FILES_PER_RULE]]
+
+
+def _match_lines(evaluation: Evaluation, matches: tuple[RuleMatch, ...]) -> list[str]:
     lines: list[str] = []
-    for match in evaluation.matches:
+    for match in matches:
         lines.append(
             f"- **{code(match.rule_id)}** {match.title} → {_group_name(evaluation, match)}"
         )
@@ -94,6 +116,11 @@ def _file_lines(found: FileMatch) -> list[str]:
     for hit in found.lines[:MAX_LINES_PER_FILE]:
         sign = "+" if hit.side == "added" else "-"
         lines.append(f"    - line {hit.line}: {code(sign + ' ' + hit.text.strip()[:120])}")
+    for finding in found.findings[:MAX_LINES_PER_FILE]:
+        where = f"line {finding.line}: " if finding.line is not None else ""
+        lines.append(f"    - {where}{cell(finding.message)}")
+    if len(found.findings) > MAX_LINES_PER_FILE:
+        lines.append(f"    - … and {len(found.findings) - MAX_LINES_PER_FILE} more findings")
     if len(found.lines) > MAX_LINES_PER_FILE:
         lines.append(f"    - … and {len(found.lines) - MAX_LINES_PER_FILE} more matching lines")
     return lines

@@ -68,7 +68,7 @@ def test_valid_directory_merges_files(tmp_path: Path) -> None:
         pytest.param(
             RULE.replace('    paths: [".github/workflows/**"]\n', ""),
             2,
-            "needs paths, changed_lines or both",
+            "needs paths, changed_lines or detect",
             id="missing-paths-and-lines",
         ),
         pytest.param(

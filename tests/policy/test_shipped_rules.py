@@ -85,7 +85,9 @@ def test_platform_rules_open_tickets_and_architecture_rules_go_to_the_call() -> 
 
 
 def test_every_shipped_rule_is_proven_by_a_fixture() -> None:
-    exercised = {rule_id for entry in EXPECTED for rule_id in entry["rules"]}
+    exercised = {
+        rule_id for entry in EXPECTED for rule_id in [*entry["rules"], *entry.get("advisory", [])]
+    }
     unproven = [rule.id for rule in shipped_rules().rules if rule.id not in exercised]
     assert unproven == []
 
@@ -111,6 +113,8 @@ def test_fixture_expectation_is_consistent(entry: dict[str, Any]) -> None:
     by_id = {rule.id: rule for rule in shipped_rules().rules}
     assert entry["rules"] == sorted(entry["rules"])
     assert all(rule_id in by_id for rule_id in entry["rules"])
+    assert all(by_id[rule_id].advisory for rule_id in entry.get("advisory", []))
+    assert not any(by_id[rule_id].advisory for rule_id in entry["rules"])
     assert entry["groups"] == sorted({by_id[rule_id].group for rule_id in entry["rules"]})
     assert entry["note"].strip()
 
@@ -127,6 +131,8 @@ def test_change_requires_exactly_the_expected_reviews(entry: dict[str, Any]) -> 
     }
     assert matched == entry["rules"], f"{entry['note']}\nmatched: {why}"
     assert sorted(req.group for req in evaluation.requirements) == entry["groups"]
+    advisory = sorted(match.rule_id for match in evaluation.advisories)
+    assert advisory == entry.get("advisory", []), entry["note"]
 
 
 LOCK_FILES = [
