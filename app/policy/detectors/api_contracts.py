@@ -104,16 +104,26 @@ def summarize(path: str, findings: list[Finding]) -> str:
 # --- shared: findings, the two sides of a change, named items -----------------------------
 
 
+_EVIDENCE_KEY = re.compile(r"""^\s*(?:-\s+)?["']?([^"':]+?)["']?\s*:""")
+_EVIDENCE_WORD = re.compile(r"""[^\s"'`:,\[\]()=;]+""")
+
+
 class _Report:
+    """Collects findings; ``near`` finds their evidence through an index of the changed
+    lines built once per side, so that a large new document stays cheap to report."""
+
     def __init__(self, view: FileView) -> None:
         self.view = view
         self.findings: list[Finding] = []
+        self._seen: set[Finding] = set()
+        self._index: dict[Side, tuple[dict[str, int], dict[str, int]]] = {}
 
     def add(self, kind: str, message: str, line: int | None, side: Side) -> None:
         found = Finding(
             f"api.{kind}", self.view.path, message, line or None, side if line else None
         )
-        if found not in self.findings:
+        if found not in self._seen:
+            self._seen.add(found)
             self.findings.append(found)
 
     def item(self, kind: str, message: str, item: _Item, side: Side) -> None:
@@ -122,17 +132,26 @@ class _Report:
     def near(self, kind: str, message: str, side: Side, *needles: str) -> None:
         """A finding whose evidence is the first changed line on ``side`` that has the
         first of ``needles`` found as a key, else as a word (none when no line has any)."""
-        lines = [change for change in self.view.lines if change.side == side]
+        keys, words = self._indexed(side)
         for needle in needles:
-            key = re.compile(rf"^\s*[\"']?{re.escape(needle)}[\"']?\s*:")
-            word = re.compile(rf"(?<![\w/-]){re.escape(needle)}(?![\w-])")
-            hit = next((c for c in lines if key.match(c.text)), None) or next(
-                (c for c in lines if word.search(c.text)), None
-            )
-            if hit is not None:
-                self.add(kind, message, hit.line, side)
+            line = keys.get(needle) or words.get(needle)
+            if line is not None:
+                self.add(kind, message, line, side)
                 return
         self.add(kind, message, None, side)
+
+    def _indexed(self, side: Side) -> tuple[dict[str, int], dict[str, int]]:
+        if side not in self._index:
+            keys: dict[str, int] = {}
+            words: dict[str, int] = {}
+            for change in self.view.lines:
+                if change.side == side:
+                    if match := _EVIDENCE_KEY.match(change.text):
+                        keys.setdefault(match.group(1).strip(), change.line)
+                    for word in _EVIDENCE_WORD.findall(change.text):
+                        words.setdefault(word, change.line)
+            self._index[side] = (keys, words)
+        return self._index[side]
 
 
 class _Line(NamedTuple):
@@ -192,6 +211,8 @@ class _Item:
     ``detail`` (a type, a signature) and ``label`` (a display name where the key uses a
     number) are compared when both sides have the item; ``parents`` are the keys of the
     definitions around it, so that the parts of a new definition are not reported again.
+    A part whose owner lies outside its hunk is told apart by the hunk (``scope``), so
+    that ``email`` removed in one hunk and added in another, far away, both count.
     """
 
     what: str
@@ -203,10 +224,20 @@ class _Item:
     parents: tuple[_Key, ...] = ()
     order: tuple[int, int] = (-1, -1)
     default: bool = False
+    scope: int = -1
 
     @property
     def key(self) -> _Key:
-        return (self.what, self.owner, self.name)
+        return (self.what, self.owner or _scope(self.scope), self.name)
+
+
+def _scope(part: int) -> str:
+    return f"#{part}" if part >= 0 else ""
+
+
+# Items that belong to an owner (a schema, a message, a method): scoped when it is unseen.
+_OWNED = {"property", "required", "value", "parameter", "attr", "field", "input-field", "arg"}
+_OWNED |= {"rpc", "route", "method", "body", "operation"}
 
 
 _Items = dict[_Key, _Item]
@@ -314,6 +345,8 @@ class _Scanner:
 
     def add(self, item: _Item) -> None:
         if self.record:
+            if not item.owner and item.what in _OWNED:
+                item.scope = self.part
             self.items.setdefault(item.key, item)
 
     def parents(self) -> tuple[_Key, ...]:
@@ -566,7 +599,7 @@ class _GraphQLScanner(_Scanner):
         )
 
     def _arguments(self, owner: _Block, name: str, number: int, text: str) -> None:
-        field_key: _Key = (self._what(owner), owner.name, name)
+        field_key: _Key = (self._what(owner), owner.name or _scope(self.part), name)
         for arg, kind, default in _GQL_ARG.findall(text):
             where = f"{owner.name}.{name}" if owner.name else name
             parents = (*self.parents(), field_key)
@@ -757,6 +790,9 @@ def _read_openapi(view: FileView, report: _Report) -> None:
     _openapi_hunks(_Changes(_YamlScanner().scan(old), _YamlScanner().scan(new)), report)
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+
+
 def _load(text: str) -> dict[str, Any]:
     if not text.strip():
         return {}
@@ -765,7 +801,7 @@ def _load(text: str) -> dict[str, Any]:
         document = json.loads(text)
     except ValueError:
         try:
-            document = yaml.safe_load(text)
+            document = yaml.load(text, Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             raise Unreadable(f"not valid YAML or JSON: {str(exc).splitlines()[0]}") from None
     if not isinstance(document, dict):
@@ -1060,9 +1096,10 @@ class _YamlScanner:
         self.items: _Items = {}
         self.stack: list[_Node] = []
         self.literal: int | None = None
+        self.part = 0
 
     def scan(self, parts: list[_Part]) -> _Items:
-        for part in parts:
+        for self.part, part in enumerate(parts):
             self.stack, self.literal = [], None
             for line in part.lines:
                 self.feed(line)
@@ -1105,6 +1142,8 @@ class _YamlScanner:
                         self._listed(key, _scalar(name), line.number, self.stack)
 
     def _add(self, item: _Item) -> None:
+        if not item.owner and item.what in _OWNED:
+            item.scope = self.part
         self.items.setdefault(item.key, item)
 
     def _listed(self, key: str, value: str, number: int, ancestors: list[_Node]) -> None:
@@ -1237,16 +1276,16 @@ def _fields(changes: _Changes, report: _Report, what: str, noun: str) -> None:
     required = {i.key[1:]: i for i in changes.added("required") if not changes.is_new(i)}
     removed = [i for i in changes.removed(what) if not changes.is_gone(i)]
     added = [i for i in changes.added(what) if not changes.is_new(i)]
-    renamed = {
-        (gone.key, came.key): (gone, came)
+    by_place = {(i.key[1], i.order): i for i in added if i.order[0] >= 0}
+    renamed = [
+        (gone, by_place[(gone.key[1], gone.order)])
         for gone in removed
-        for came in added
-        if gone.owner == came.owner and gone.order == came.order and gone.order[0] >= 0
-    }
-    for gone, came in renamed.values():
+        if (gone.key[1], gone.order) in by_place
+    ]
+    for gone, came in renamed:
         message = f"{noun} `{gone.name}` renamed to `{came.name}`{_of(came.owner, 'in')}"
         report.item("breaking", message, came, "added")
-    paired = {key for pair in renamed for key in pair}
+    paired = {item.key for pair in renamed for item in pair}
     for item in removed:
         if item.key not in paired:
             message = f"{noun} `{item.name}` removed{_of(item.owner, 'from')}"
@@ -1254,7 +1293,7 @@ def _fields(changes: _Changes, report: _Report, what: str, noun: str) -> None:
     for item in added:
         if item.key in paired:
             continue
-        if required.pop((item.owner, item.name), None) is not None:
+        if required.pop(item.key[1:], None) is not None:
             message = f"new required {noun} `{item.name}`{_of(item.owner, 'in')}"
             report.item("breaking", message, item, "added")
         else:
@@ -1282,7 +1321,8 @@ _GOA_ROUTE = re.compile(r'^\s*(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE)\(\s
 _GOA_REQUIRED = re.compile(r"\bRequired\(([^)]*)\)")
 _GOA_BODY = re.compile(r"\b(Payload|Result|StreamingPayload|StreamingResult)\((.*)$")
 _GOA_TRANSPORT = re.compile(r"\b(HTTP|GRPC|JSONRPC)\(")
-_GOA_OWNERS = {"service", "method", "type", "attr", "error"}
+_GOA_OWNERS = {"service", "method", "type", "attr", "error", "payload", "result"}
+_GOA_OWNERS |= {"streamingpayload", "streamingresult"}
 
 
 class _GoaScanner(_Scanner):
@@ -1318,12 +1358,8 @@ class _GoaScanner(_Scanner):
                 self.add(_Item("required", self._owner(), name, number, parents=self.parents()))
             return None
         if match := _GOA_BODY.search(code):
-            kind, argument = match[1].lower(), match[2].strip()
-            detail = (
-                "an inline type"
-                if argument.startswith("func")
-                else argument.split(",")[0].rstrip(")")
-            )
+            kind = match[1].lower()
+            detail = _type_argument(f", {match[2]}") or "an inline type"
             self.add(_Item("body", self._method(), kind, number, detail, parents=self.parents()))
             return _Block(kind, kind)
         return None
@@ -1353,12 +1389,7 @@ class _GoaScanner(_Scanner):
         return _Block("attr", name, item.key)
 
     def _owner(self) -> str:
-        return ".".join(
-            b.name
-            for b in self.blocks
-            if b.kind in _GOA_OWNERS
-            or b.kind in ("payload", "result", "streamingpayload", "streamingresult")
-        )
+        return ".".join(b.name for b in self.blocks if b.kind in _GOA_OWNERS)
 
     def _method(self) -> str:
         return ".".join(b.name for b in self.blocks if b.kind in ("service", "method"))
@@ -1432,9 +1463,10 @@ def _read_goa(view: FileView, report: _Report) -> None:
 def _goa_routes(changes: _Changes, report: _Report) -> None:
     gone = [i for i in changes.removed("route") if not changes.is_gone(i)]
     came = [i for i in changes.added("route") if not changes.is_new(i)]
-    for owner in dict.fromkeys(i.owner for i in [*gone, *came]):
-        was = [i for i in gone if i.owner == owner]
-        now = [i for i in came if i.owner == owner]
+    for scope in dict.fromkeys(i.key[1] for i in [*gone, *came]):
+        was = [i for i in gone if i.key[1] == scope]
+        now = [i for i in came if i.key[1] == scope]
+        owner = (was or now)[0].owner
         method = owner or "a method"
         for old, new in zip(was, now, strict=False):
             message = f"route {old.name}{_of(owner, 'of')} changed to {new.name}"

@@ -16,7 +16,6 @@ from typing import Any
 from xml.etree import ElementTree
 
 import yaml
-from packaging.requirements import InvalidRequirement, Requirement
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +175,8 @@ def package_json_whole(text: str) -> Deps:
 
 
 def _requirement(text: str) -> Dep | None:
+    from packaging.requirements import InvalidRequirement, Requirement  # costly: load on use
+
     try:
         req = Requirement(text)
     except InvalidRequirement:
