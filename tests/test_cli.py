@@ -119,3 +119,33 @@ def test_rules_validate_and_schema() -> None:
     assert done.returncode == 0 and "OK" in done.stdout
     schema = json.loads(run("rules", "schema").stdout)
     assert schema["properties"]["rules"]
+
+
+def test_git_range_reads_both_sides_of_manifests(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
+    requires = "".join(f"\texample.com/m{i} v1.0.{i}\n" for i in range(40))
+    go_mod = f"module example.com/x\n\ngo 1.23\n\nrequire (\n{requires})\n"
+    git("init", "-q", "-b", "main")
+    (tmp_path / "go.mod").write_text(go_mod)
+    git("add", ".")
+    git("commit", "-qm", "base")
+    (tmp_path / "go.mod").write_text(go_mod.replace("m20 v1.0.20", "m20 v1.0.21"))
+    git("commit", "-qam", "bump")
+    bump = run("check", "--git", "HEAD~1..HEAD", cwd=tmp_path)
+    assert bump.returncode == 0, bump.stdout + bump.stderr
+    assert "go.mod: 1 version bump, no new Go module" in bump.stdout
+    (tmp_path / "go.mod").write_text(
+        go_mod.replace(")\n", "\tgithub.com/nats-io/nats.go v1.37.0\n)\n")
+    )
+    git("commit", "-qam", "new module")
+    added = run("check", "--git", "HEAD~1..HEAD", "--format", "json", cwd=tmp_path)
+    assert added.returncode == 1, added.stderr
+    (finding,) = json.loads(added.stdout)["rules"][0]["files"][0]["findings"]
+    assert finding["message"] == "new Go module github.com/nats-io/nats.go v1.37.0"
