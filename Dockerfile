@@ -1,14 +1,17 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    GATEHOUSE_RULES_DIR=/srv/gatehouse/rules \
     GATEHOUSE_DATABASE_URL=sqlite:////var/lib/gatehouse/gatehouse.db
 
+# The shipped rules are installed inside the package. A deployment's own rules directory,
+# mounted at /srv/gatehouse/rules (./rules) or named by GATEHOUSE_RULES_DIR, wins.
 WORKDIR /srv/gatehouse
-COPY pyproject.toml README.md ./
-COPY app ./app
-COPY rules ./rules
-RUN pip install . \
+COPY pyproject.toml setup.py README.md /tmp/gatehouse/
+COPY app /tmp/gatehouse/app
+COPY rules /tmp/gatehouse/rules
+COPY schema /tmp/gatehouse/schema
+RUN pip install /tmp/gatehouse \
+    && rm -rf /tmp/gatehouse \
     && useradd --system --uid 10001 --home-dir /srv/gatehouse gatehouse \
     && mkdir -p /var/lib/gatehouse && chown gatehouse /var/lib/gatehouse
 

@@ -27,6 +27,7 @@ from app.jobs.scheduler import Scheduler
 from app.pulls.check_publisher import CheckPublisher
 from app.pulls.extension import PullExtension
 from app.pulls.reconcile import Reconciler
+from app.pulls.repo_rules import RepoRulesSource
 from app.pulls.reviewers import ReviewerRequester
 from app.pulls.rules_provider import RulesProvider
 from app.pulls.sticky import StickyComment
@@ -53,13 +54,17 @@ log = logging.getLogger("gatehouse")
 
 @dataclass
 class Runtime:
-    """Injectable clocks: tests drive time, production uses the real one."""
+    """The injectable clock: tests drive time, production uses the real one. Every part of
+    the service reads the time from ``now`` (``epoch`` is the same instant in seconds)."""
 
     now: Callable[[], datetime] = utc_now
     sleep: Callable[[float], None] = time.sleep
-    epoch: Callable[[], float] = time.time
     retry_backoff: tuple[float, float] = (1.0, 300.0)
     extra: dict[str, object] = field(default_factory=dict)
+
+    def epoch(self) -> float:
+        """``now`` as POSIX seconds, for JWTs, token lifetimes and cache ages."""
+        return self.now().timestamp()
 
 
 class Gatehouse:
@@ -132,6 +137,7 @@ class Gatehouse:
             audit=self.audit,
             public_url=settings.public_url,
             extensions=self.extensions,
+            repo_rules=RepoRulesSource(self.runtime.epoch),
         )
         self.pulls = PullHandlers(
             self.reconciler, self.records, self.assignments, self.audit, self.github
@@ -155,7 +161,11 @@ class Gatehouse:
         self.pulls.on_closed.append(self.followups.on_closed)
         self.commands = CommandRunner(self.rules, self.services)
         self.dispatcher = Dispatcher(self.github, self.pulls, check_name, self.commands.handle)
-        self.scheduler = Scheduler(self.timers)
+        self.scheduler = Scheduler(
+            self.timers,
+            lease_seconds=settings.lease_seconds,
+            heartbeat_seconds=settings.heartbeat_seconds,
+        )
         self.scheduler.on(RETRY_KIND, self._retry_tracking)
         self.scheduler.on(REMIND_KIND, self.followups.sla_remind)
         self.scheduler.on(BREACH_KIND, self.followups.sla_breach)
@@ -167,6 +177,8 @@ class Gatehouse:
             self.deliveries,
             self._handle,
             concurrency=settings.workers,
+            lease_seconds=settings.lease_seconds,
+            heartbeat_seconds=settings.heartbeat_seconds,
             backoff=self.runtime.retry_backoff,
         )
 

@@ -8,11 +8,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_RULES = REPO_ROOT / "rules"
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+
+
+def _shipped_rules() -> Path:
+    """The rules gatehouse ships: inside the package when installed from a wheel (setup.py
+    puts them there), the repository's ``rules/`` in a checkout or an editable install."""
+    packaged = PACKAGE_DIR / "shipped_rules"
+    return packaged if packaged.is_dir() else REPO_ROOT / "rules"
+
+
+SHIPPED_RULES = _shipped_rules()
 
 
 class SettingsError(ValueError):
@@ -41,6 +58,10 @@ class ServiceSettings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_api_url: str = Field("https://slack.com/api", validation_alias="SLACK_API_URL")
     workers: int = Field(4, ge=1, le=64, validation_alias="GATEHOUSE_WORKERS")
+    # A killed process's deliveries and timers are resumed at most this long after its
+    # last heartbeat; a live process renews its claims every heartbeat.
+    lease_seconds: float = Field(6.0, ge=1, le=600, validation_alias="GATEHOUSE_LEASE_SECONDS")
+    heartbeat_seconds: float = Field(2.0, gt=0, validation_alias="GATEHOUSE_HEARTBEAT_SECONDS")
 
     @field_validator("github_api_url", "public_url", "slack_api_url", "jira_base_url")
     @classmethod
@@ -48,6 +69,17 @@ class ServiceSettings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
         return value.rstrip("/") if value else value
+
+    @field_validator("heartbeat_seconds")
+    @classmethod
+    def _heartbeat_keeps_the_lease(cls, value: float, info: ValidationInfo) -> float:
+        lease = info.data.get("lease_seconds")
+        if lease is not None and value * 2 > lease:
+            raise ValueError(
+                f"must be at most half of GATEHOUSE_LEASE_SECONDS ({lease:g}), so that one "
+                "late heartbeat never loses a claim"
+            )
+        return value
 
     @property
     def jira_enabled(self) -> bool:

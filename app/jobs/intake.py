@@ -4,8 +4,9 @@ A fixed pool of threads (handlers do blocking HTTP) claims deliveries from the
 :class:`~app.store.deliveries.DeliveryStore`, which guarantees one delivery per pull
 request at a time, in order. A handler that raises is retried with exponential backoff
 and given up (logged, the pull request's next delivery proceeds) after ``max_attempts``.
-Leases are renewed while a handler runs, so only a dead process loses its claims, and
-those are picked up again once the lease expires.
+Claims are short leases that a heartbeat renews while handlers run (see
+:mod:`app.jobs.leases`): only a dead process loses its claims, and those are picked up
+again, by another replica or by the restarted service, within one lease.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from types import TracebackType
 
+from app.jobs.leases import LEASE_SECONDS, Heartbeat, check_lease
 from app.store.deliveries import Delivery, DeliveryStore
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,8 @@ class IntakeWorker:
         handle: Handler,
         *,
         concurrency: int = 4,
-        lease_seconds: float = 60.0,
+        lease_seconds: float = LEASE_SECONDS,
+        heartbeat_seconds: float | None = None,
         max_attempts: int = 5,
         backoff: tuple[float, float] = (1.0, 300.0),
         poll_interval: float = 0.5,
@@ -62,12 +65,15 @@ class IntakeWorker:
             raise ValueError("concurrency must be at least 1")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if lease_seconds <= 0 or poll_interval <= 0:
-            raise ValueError("lease_seconds and poll_interval must be positive")
+        if poll_interval <= 0:
+            raise ValueError("poll_interval must be positive")
+        heartbeat = lease_seconds / 3 if heartbeat_seconds is None else heartbeat_seconds
+        check_lease(lease_seconds, heartbeat)
         self.deliveries = deliveries
         self.handle = handle
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
+        self.heartbeat_seconds = heartbeat
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.poll_interval = poll_interval
@@ -78,6 +84,8 @@ class IntakeWorker:
         self._threads: list[threading.Thread] = []
         self._in_flight: dict[str, Delivery] = {}
         self._in_flight_lock = threading.Lock()
+        self._settling_ids: set[str] = set()  # in flight, handler done, being settled
+        self._heartbeat: Heartbeat | None = None
 
     def __enter__(self) -> IntakeWorker:
         self.start()
@@ -95,9 +103,16 @@ class IntakeWorker:
         if self._threads:
             raise RuntimeError("the intake worker is already running")
         self._stopping.clear()
+        self._heartbeat = Heartbeat(
+            "gatehouse-intake-leases",
+            self._held,
+            self._renew,
+            interval=self.heartbeat_seconds,
+            on_lost=self._lost,
+        )
+        self._heartbeat.start()
         for index in range(self.concurrency):
             self._spawn(self._work, f"gatehouse-intake-{index}")
-        self._spawn(self._renew_leases, "gatehouse-intake-leases")
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -107,14 +122,18 @@ class IntakeWorker:
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop claiming and wait for running handlers; True if every thread ended.
 
-        A handler still running after ``timeout`` keeps its claim until the lease
-        expires; another worker then processes that delivery again.
+        Leases are renewed until the handlers end. A handler still running after
+        ``timeout`` keeps its claim until the lease expires; another worker then
+        processes that delivery again.
         """
         self._stopping.set()
         self.notify()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
         stopped = not any(thread.is_alive() for thread in self._threads)
         if stopped:
             self._threads = []
@@ -157,17 +176,29 @@ class IntakeWorker:
             if delivery is None:
                 self._idle(seen, self.poll_interval)
                 continue
+            with self._in_flight_lock:
+                ours = delivery.delivery_id in self._in_flight
+                if not ours:
+                    self._in_flight[delivery.delivery_id] = delivery
+            if ours:
+                # Our own lease lapsed (a heartbeat ran late) while one of our threads is
+                # still on it: that thread keeps it, and the claim just renewed its lease.
+                log.warning(
+                    "intake: the lease on delivery %s lapsed while it was being processed",
+                    delivery.delivery_id,
+                )
+                continue
             self._process(delivery)
 
     def _process(self, delivery: Delivery) -> None:
-        with self._in_flight_lock:
-            self._in_flight[delivery.delivery_id] = delivery
         try:
             try:
                 self.handle(delivery)
             except Exception as exc:
+                self._mark_settling(delivery.delivery_id)
                 self._failed(delivery, exc)
             else:
+                self._mark_settling(delivery.delivery_id)
                 if not self.deliveries.complete(delivery.delivery_id, self.owner):
                     log.warning(
                         "intake: delivery %s finished after its claim was lost",
@@ -179,6 +210,13 @@ class IntakeWorker:
         finally:
             with self._in_flight_lock:
                 del self._in_flight[delivery.delivery_id]
+                self._settling_ids.discard(delivery.delivery_id)
+
+    def _mark_settling(self, delivery_id: str) -> None:
+        # Settling takes milliseconds, well within the lease: stop renewing, so that the
+        # heartbeat never mistakes a delivery settled meanwhile for a lost claim.
+        with self._in_flight_lock:
+            self._settling_ids.add(delivery_id)
 
     def _failed(self, delivery: Delivery, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR]
@@ -207,17 +245,12 @@ class IntakeWorker:
         )
         self.deliveries.retry(delivery.delivery_id, self.owner, error, delay)
 
-    def _renew_leases(self) -> None:
-        interval = max(self.lease_seconds / 3, 0.01)
-        while not self._stopping.wait(interval):
-            with self._in_flight_lock:
-                ids = list(self._in_flight)
-            for delivery_id in ids:
-                try:
-                    renewed = self.deliveries.extend(delivery_id, self.owner, self.lease_seconds)
-                    with self._in_flight_lock:
-                        running = delivery_id in self._in_flight
-                    if not renewed and running:
-                        log.warning("intake: lost the claim on delivery %s", delivery_id)
-                except Exception:
-                    log.exception("intake: cannot renew the lease on delivery %s", delivery_id)
+    def _held(self) -> list[str]:
+        with self._in_flight_lock:
+            return [key for key in self._in_flight if key not in self._settling_ids]
+
+    def _renew(self, delivery_ids: list[str]) -> set[str]:
+        return self.deliveries.renew(delivery_ids, self.owner, self.lease_seconds)
+
+    def _lost(self, delivery_id: str) -> None:
+        log.warning("intake: lost the claim on delivery %s", delivery_id)

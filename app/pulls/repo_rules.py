@@ -20,6 +20,9 @@ MAX_ENTRIES = 1024
 
 
 class RepoRulesSource:
+    """``clock`` gives seconds. The service passes its own clock (``Runtime.epoch``), so the
+    time-to-live runs on the same time as everything else; a clock that steps back re-reads."""
+
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
@@ -32,7 +35,7 @@ class RepoRulesSource:
         now = self._clock()
         with self._lock:
             cached = self._cache.get(key)
-        if cached is not None and not fresh and now - cached[0] < TTL_SECONDS:
+        if cached is not None and not fresh and 0 <= now - cached[0] < TTL_SECONDS:
             return cached[1]
         text = client.get_file(repo, REPO_RULES_PATH, ref=branch)
         with self._lock:

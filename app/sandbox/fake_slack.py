@@ -12,7 +12,6 @@ import contextlib
 import copy
 import json
 import threading
-import time
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request, Response
 from jsonschema import Draft202012Validator
 
+from app.sandbox.clock import Clock, wall_clock
 from app.sandbox.shared_dir import shared_file
 
 DEFAULT_TOKEN = "xoxb-0000000000-gatehouse-test"
@@ -84,10 +84,14 @@ class SlackState:
     """A workspace in memory where gatehouse's bot (``token``) posts and edits messages.
 
     It starts with one channel, ``#lfx-devops`` (``C0LFXDEVOPS``), the bot a member.
+    Message ``ts`` values are read from ``clock``, strictly increasing.
     """
 
-    def __init__(self, *, token: str = DEFAULT_TOKEN, check_contract: bool = True) -> None:
+    def __init__(
+        self, *, token: str = DEFAULT_TOKEN, check_contract: bool = True, clock: Clock = wall_clock
+    ) -> None:
         self.token = token
+        self.clock = clock
         self._lock = threading.Lock()
         self._channels: dict[str, _Channel] = {}
         self._requests: list[SlackRequest] = []
@@ -162,7 +166,7 @@ class SlackState:
         return None
 
     def _next_ts(self) -> str:
-        self._last_ts = max(self._last_ts + 1, int(time.time() * 1_000_000))
+        self._last_ts = max(self._last_ts + 1, int(self.clock().timestamp() * 1_000_000))
         return f"{self._last_ts // 1_000_000:010d}.{self._last_ts % 1_000_000:06d}"
 
     def _schema_problems(self, name: str, value: Any) -> list[str]:

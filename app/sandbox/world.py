@@ -54,6 +54,9 @@ def generate_key() -> tuple[str, str]:
 
 @dataclass
 class SandboxOptions:
+    """How to build a sandbox. ``runtime.now`` is its one clock: the service and the GitHub,
+    Jira and Slack fakes all read the time from it."""
+
     rules_dir: Path = SHIPPED_RULES
     database_url: str | None = None
     jira: bool = True
@@ -61,6 +64,9 @@ class SandboxOptions:
     check_contract: bool = True
     runtime: Runtime = field(default_factory=Runtime)
     workers: int = 4
+    # False: only the fakes run; gatehouse is started apart (a `gatehouse serve` process
+    # configured from ``Sandbox.settings``).
+    service: bool = True
 
 
 class Sandbox:
@@ -69,9 +75,10 @@ class Sandbox:
     def __init__(self, workdir: Path, options: SandboxOptions | None = None) -> None:
         self.workdir = workdir
         self.options = options or SandboxOptions()
-        self.github = GitHubState()
-        self.jira = JiraState(check_contract=self.options.check_contract)
-        self.slack = SlackState(check_contract=self.options.check_contract)
+        clock = self.options.runtime.now
+        self.github = GitHubState(clock=clock)
+        self.jira = JiraState(check_contract=self.options.check_contract, clock=clock)
+        self.slack = SlackState(check_contract=self.options.check_contract, clock=clock)
         self._stack = contextlib.ExitStack()
         self.gatehouse: Gatehouse | None = None
         self.url = ""
@@ -119,7 +126,8 @@ class Sandbox:
             _env_file=None,
         )
         self.settings = settings
-        self._boot()
+        if self.options.service:
+            self._boot()
         return self
 
     def _boot(self) -> None:

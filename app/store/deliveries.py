@@ -7,11 +7,13 @@ Guarantees:
 - Deliveries that share an ``ordering_key`` (one pull request) are processed one at a
   time, in the order they were recorded; different keys are processed in parallel.
 - A claim is a lease: if its owner dies, the delivery becomes claimable again once the
-  lease expires, so nothing recorded is ever lost.
+  lease expires, so nothing recorded is ever lost. Its owner renews it for as long as it
+  works (:meth:`DeliveryStore.renew`), so a live owner's claim is never taken over.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -52,6 +54,8 @@ class Delivery:
     received_at: datetime
     state: DeliveryState = DeliveryState.PENDING
     last_error: str | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
 
 
 def _to_delivery(row: DeliveryRow) -> Delivery:
@@ -68,6 +72,8 @@ def _to_delivery(row: DeliveryRow) -> Delivery:
         received_at=row.received_at,
         state=DeliveryState(row.state),
         last_error=row.last_error,
+        lease_owner=row.lease_owner,
+        lease_expires_at=row.lease_expires_at,
     )
 
 
@@ -179,6 +185,28 @@ class DeliveryStore:
         """Renew ``owner``'s lease from now; False if the claim was lost."""
         expires = self._db.now() + timedelta(seconds=lease_seconds)
         return self._settle(delivery_id, owner, lease_expires_at=expires)
+
+    def renew(self, delivery_ids: Collection[str], owner: str, lease_seconds: float) -> set[str]:
+        """Renew ``owner``'s leases on ``delivery_ids`` from now, in one statement.
+
+        Returns the ids renewed; the others are no longer ``owner``'s (settled, or taken
+        over after their lease ran out).
+        """
+        if not delivery_ids:
+            return set()
+        expires = self._db.now() + timedelta(seconds=lease_seconds)
+        statement = (
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.delivery_id.in_(list(delivery_ids)),
+                DeliveryRow.lease_owner == owner,
+                DeliveryRow.state == DeliveryState.RUNNING,
+            )
+            .values(lease_expires_at=expires)
+            .returning(DeliveryRow.delivery_id)
+        )
+        with self._db.transaction() as connection:
+            return set(connection.scalars(statement))
 
     def complete(self, delivery_id: str, owner: str) -> bool:
         """Mark processed; False if ``owner`` no longer holds the claim."""

@@ -2,13 +2,14 @@
 
 A timer is keyed by what it is about (``sla:org/repo#7:platform-engineering``), so
 scheduling it again moves it instead of adding a second one. A due timer is claimed by
-one replica under a lease; if that replica dies before :meth:`TimerStore.finish`, the
-timer fires again after the lease, so a handler must tolerate running twice.
+one replica under a lease, which that replica renews while it runs the timer
+(:meth:`TimerStore.renew`); if it dies before :meth:`TimerStore.finish`, the timer fires
+again after the lease, so a handler must tolerate running twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -187,6 +188,48 @@ class TimerStore:
                     owner=None,
                     lease_expires_at=None,
                     finished_at=now,
+                    updated_at=now,
+                ),
+            )
+        return changed == 1
+
+    def renew(self, keys: Collection[str], owner: str, lease_seconds: float) -> set[str]:
+        """Renew ``owner``'s leases on ``keys`` from now, in one statement; the keys renewed.
+
+        A key missing from the answer was moved, cancelled or taken over meanwhile.
+        """
+        if not keys:
+            return set()
+        now = self._db.now()
+        statement = (
+            update(TimerRow)
+            .where(
+                TimerRow.key.in_(list(keys)),
+                TimerRow.owner == owner,
+                TimerRow.state == TimerState.RUNNING,
+            )
+            .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+            .returning(TimerRow.key)
+        )
+        with self._db.transaction() as connection:
+            return set(connection.scalars(statement))
+
+    def retry_later(self, key: str, owner: str, delay_seconds: float) -> bool:
+        """Let go of a claimed timer whose handler failed: it is due again in
+        ``delay_seconds``, for any replica. False if ``owner`` no longer held it."""
+        now = self._db.now()
+        with self._db.session() as session:
+            changed = execute_dml(
+                session,
+                update(TimerRow)
+                .where(
+                    TimerRow.key == key,
+                    TimerRow.owner == owner,
+                    TimerRow.state == TimerState.RUNNING,
+                )
+                .values(
+                    owner=None,
+                    lease_expires_at=now + timedelta(seconds=delay_seconds),
                     updated_at=now,
                 ),
             )

@@ -34,10 +34,11 @@ def test_delivery_of_a_process_killed_mid_work_is_taken_over(
     sandbox.restart(process=False)
     number = _open_without_event(sandbox, [WORKFLOW])
     sandbox.send("pull_request", hooks.pull_request(sandbox.github, REPO, number, "opened"))
-    claimed = sandbox.service.deliveries.claim("killed-process", lease_seconds=60)
+    lease = sandbox.settings.lease_seconds
+    claimed = sandbox.service.deliveries.claim("killed-process", lease_seconds=lease)
     assert claimed is not None
     sandbox.restart()
-    clock.advance(minutes=2)
+    clock.advance(seconds=lease)
     sandbox.settle()
     assert sandbox.check_run(number).conclusion == "action_required"
 

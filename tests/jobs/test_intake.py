@@ -4,14 +4,14 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
 
 from app.jobs import IntakeWorker, backoff_delay
 from app.store import Database, Delivery, DeliveryState, DeliveryStore
-from tests.dbutil import BACKEND_PARAMS, open_database
+from tests.dbutil import BACKEND_PARAMS, ManualClock, open_database
 
 FAST_RETRY = (0.01, 0.05)
 
@@ -163,6 +163,92 @@ def test_a_long_handler_keeps_its_claim(deliveries: DeliveryStore) -> None:
         assert worker.drain(5)
     assert intruder_claims and set(intruder_claims) == {None}
     assert state_of(deliveries, "d-1") == (DeliveryState.DONE, 1)
+
+
+class CountingStore(DeliveryStore):
+    """Records each renewal: which deliveries one statement renewed."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.renewals: list[list[str]] = []
+
+    def renew(self, delivery_ids: Collection[str], owner: str, lease_seconds: float) -> set[str]:
+        self.renewals.append(sorted(delivery_ids))
+        return super().renew(delivery_ids, owner, lease_seconds)
+
+
+def test_one_renewal_per_beat_covers_every_delivery_in_flight(database: Database) -> None:
+    store = CountingStore(database)
+    for key in "ABCD":
+        record(store, f"d-{key}", key)
+    all_started, release = threading.Barrier(5), threading.Event()
+
+    def slow(delivery: Delivery) -> None:
+        all_started.wait(5)
+        release.wait(5)
+
+    worker = IntakeWorker(store, slow, concurrency=4, lease_seconds=3, heartbeat_seconds=0.1)
+    with worker:
+        all_started.wait(5)
+        time.sleep(1.0)  # ten beats
+        release.set()
+        assert worker.drain(5)
+    busy = [ids for ids in store.renewals if ids == ["d-A", "d-B", "d-C", "d-D"]]
+    assert 5 <= len(busy) <= 12, store.renewals
+    assert all(len(ids) <= 4 for ids in store.renewals)
+
+
+def test_stopping_keeps_renewing_until_the_running_handler_ends(
+    deliveries: DeliveryStore,
+) -> None:
+    started = threading.Event()
+    record(deliveries, "d-1")
+
+    def slow(delivery: Delivery) -> None:
+        started.set()
+        time.sleep(1.5)
+
+    worker = IntakeWorker(deliveries, slow, concurrency=1, lease_seconds=0.6)
+    worker.start()
+    assert started.wait(5)
+    stopping = threading.Thread(target=worker.stop)
+    stopping.start()
+    intruder_claims = []
+    while stopping.is_alive():
+        intruder_claims.append(deliveries.claim("intruder", 0.6))
+        time.sleep(0.05)
+    assert intruder_claims and set(intruder_claims) == {None}
+    assert state_of(deliveries, "d-1") == (DeliveryState.DONE, 1)
+
+
+def test_a_lease_lapsed_during_a_stall_is_not_run_twice_by_its_own_worker(
+    tmp_path: Path,
+) -> None:
+    clock = ManualClock()
+    with open_database("sqlite", tmp_path, now=clock) as db:
+        store = DeliveryStore(db)
+        record(store, "d-1")
+        started, release = threading.Event(), threading.Event()
+        runs: list[int] = []
+
+        def stalled(delivery: Delivery) -> None:
+            runs.append(delivery.attempts)
+            started.set()
+            release.wait(5)
+
+        # The heartbeat is too slow to run during the test: the stall outlives the lease.
+        worker = IntakeWorker(store, stalled, concurrency=2, lease_seconds=600, poll_interval=0.02)
+        with worker:
+            assert started.wait(5)
+            clock.advance(601)
+            deadline = time.monotonic() + 5
+            while state_of(store, "d-1")[1] < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert state_of(store, "d-1") == (DeliveryState.RUNNING, 2)
+            release.set()
+            assert worker.drain(5)
+        assert runs == [1]
+        assert state_of(store, "d-1")[0] is DeliveryState.DONE
 
 
 def test_a_delivery_left_by_a_dead_worker_is_processed_after_its_lease(

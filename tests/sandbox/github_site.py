@@ -7,10 +7,10 @@ GitHub's description (when present) and fails on any violation the test did not 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -51,10 +51,18 @@ class KeyPair:
         )
         return cls(private.decode(), public.decode())
 
-    def jwt(self, *, iat: float = -60, exp: float = 300, iss: int | str = APP_ID) -> str:
-        """An App JWT with ``iat``/``exp`` in seconds from now; ``iss`` may be a number, as
-        GitHub accepts (PyJWT's own encoder insists on a string, hence the JWS call)."""
-        moment = int(time.time())
+    def jwt(
+        self,
+        *,
+        iat: float = -60,
+        exp: float = 300,
+        iss: int | str = APP_ID,
+        now: datetime | None = None,
+    ) -> str:
+        """An App JWT with ``iat``/``exp`` in seconds from ``now`` (the wall clock when not
+        given); ``iss`` may be a number, as GitHub accepts (PyJWT's own encoder insists on a
+        string, hence the JWS call)."""
+        moment = int((now or datetime.now(UTC)).timestamp())
         claims = {"iat": moment + int(iat), "exp": moment + int(exp), "iss": iss}
         payload = json.dumps(claims).encode()
         return jwt.PyJWS().encode(payload, self.private_pem, algorithm="RS256")

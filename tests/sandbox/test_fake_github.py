@@ -17,6 +17,7 @@ from github import (
     UnknownObjectException,
 )
 
+from app.sandbox.clock import ManualClock
 from app.sandbox.fake_github import FileChange, GitHubState, create_app, routes, shared_contract
 from tests.sandbox.github_site import APP_ID, REPO, UNTHROTTLED, KeyPair, Site, open_site
 
@@ -109,6 +110,34 @@ def test_an_expired_installation_token_is_refused(site: Site) -> None:
     with pytest.raises(BadCredentialsException):
         _ = client.get_repo(REPO).get_pull(1).title
     site.claim("401 Bad credentials")
+
+
+@pytest.mark.parametrize(
+    ("offset", "wall_clock_jwt"),
+    [
+        pytest.param(timedelta(days=-5 * 365), "'Issued at' claim", id="fake-clock-behind"),
+        pytest.param(timedelta(days=5 * 365), "'Expiration time' claim", id="fake-clock-ahead"),
+    ],
+)
+def test_jwts_and_tokens_are_checked_on_the_fakes_own_clock(
+    keys: KeyPair, offset: timedelta, wall_clock_jwt: str
+) -> None:
+    clock = ManualClock(datetime.now(UTC) + offset)
+    pull = f"/repos/{REPO}/pulls/1"
+    with open_site(keys, clock=clock.now) as site, site.http() as http:
+        on_the_clock = {"Authorization": f"Bearer {keys.jwt(now=clock.now())}"}
+        assert http.get("/app", headers=on_the_clock).status_code == 200
+        on_the_wall = http.get("/app", headers={"Authorization": f"Bearer {keys.jwt()}"})
+        assert on_the_wall.status_code == 401
+        assert wall_clock_jwt in on_the_wall.json()["message"]
+        assert http.get(pull).status_code == 200
+        clock.advance(minutes=59)
+        assert http.get(pull).status_code == 200
+        clock.advance(minutes=1)
+        assert http.get(pull).status_code == 401, "an installation token lives one hour"
+        site.claim("GET /app: 401")
+        site.claim("GET /repos/{owner}/{repo}/pulls/{pull_number}: 401 Bad credentials")
+        site.finish()
 
 
 def test_a_token_reaches_only_its_installations_repositories(site: Site) -> None:

@@ -40,7 +40,9 @@ def builders(state: GitHubState) -> dict[str, Callable[[], dict[str, Any]]]:
     review = state.add_review(REPO, 1, "bob", "APPROVED")
     comment = state.add_comment(REPO, 1, "alice", "/expedite prod is down")
     head = state.pull(REPO, 1).head_sha
-    state.repo(REPO).check_runs[77] = CheckRun(77, "gatehouse", head, next(iter(state.apps)))
+    app_id = next(iter(state.apps))
+    run = CheckRun(77, "gatehouse", head, app_id, started_at=state.now())
+    state.repo(REPO).check_runs[77] = run
     return {
         "pull_request.opened": lambda: payloads.pull_request(state, REPO, 1, "opened"),
         "pull_request_review.submitted": lambda: payloads.pull_request_review(

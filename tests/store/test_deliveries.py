@@ -3,6 +3,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from datetime import timedelta
 
 from app.store import Database, Delivery, DeliveryState, DeliveryStore
 from tests.dbutil import ManualClock, race
@@ -41,6 +42,8 @@ def test_a_recorded_delivery_comes_back_intact(database: Database, clock: Manual
         attempts=1,
         received_at=clock(),
         state=DeliveryState.RUNNING,
+        lease_owner="w1",
+        lease_expires_at=clock() + timedelta(seconds=60),
     )
 
 
@@ -142,6 +145,43 @@ def test_extending_a_lease_keeps_the_claim(database: Database, clock: ManualCloc
     clock.advance(3)
     assert claimed_id(store, owner="other") == "d-1"
     assert not store.extend("d-1", "slow", 10)
+
+
+def test_renewing_keeps_every_claim_of_an_owner_alive_in_one_call(
+    database: Database, clock: ManualClock
+) -> None:
+    store = DeliveryStore(database)
+    for key in ("A", "B", "C"):
+        record(store, f"d-{key}", key)
+    held = [claimed_id(store, owner="live", lease=6) for _ in range(3)]
+    assert held == ["d-A", "d-B", "d-C"]
+    for _ in range(10):  # a minute of work, a beat every 2 seconds
+        clock.advance(2)
+        assert store.renew(["d-A", "d-B", "d-C"], "live", 6) == {"d-A", "d-B", "d-C"}
+        assert claimed_id(store, owner="other") is None
+    delivery = store.get("d-A")
+    assert delivery is not None
+    assert (delivery.lease_owner, delivery.lease_expires_at) == (
+        "live",
+        clock() + timedelta(seconds=6),
+    )
+
+
+def test_renewing_leaves_out_claims_the_owner_no_longer_holds(
+    database: Database, clock: ManualClock
+) -> None:
+    store = DeliveryStore(database)
+    for key in ("A", "B", "C"):
+        record(store, f"d-{key}", key)
+    claimed_id(store, owner="stalled", lease=6)
+    claimed_id(store, owner="stalled", lease=6)
+    claimed_id(store, owner="other", lease=6)
+    assert store.complete("d-A", "stalled")
+    clock.advance(7)  # d-B's lease ran out: it is taken over
+    assert claimed_id(store, owner="other") == "d-B"
+    assert store.renew(["d-A", "d-B", "d-C"], "stalled", 6) == set()
+    assert store.renew([], "stalled", 6) == set()
+    assert store.renew(["d-B", "d-C"], "other", 6) == {"d-B", "d-C"}
 
 
 def test_a_retried_delivery_keeps_its_place_in_line(database: Database, clock: ManualClock) -> None:

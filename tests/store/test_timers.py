@@ -87,6 +87,39 @@ def test_a_timer_whose_owner_died_fires_again_after_the_lease(
     assert store.finish("sla:1", "alive")
 
 
+def test_renewing_keeps_a_long_run_from_being_taken_over(
+    database: Database, clock: ManualClock
+) -> None:
+    store = TimerStore(database)
+    schedule(store, "sla:1", clock())
+    schedule(store, "sla:2", clock())
+    assert len(store.claim_due("live", 6)) == 2
+    for _ in range(10):
+        clock.advance(2)
+        assert store.renew(["sla:1", "sla:2"], "live", 6) == {"sla:1", "sla:2"}
+        assert store.claim_due("other", 6) == []
+    schedule(store, "sla:2", clock() + timedelta(hours=1))  # moved meanwhile
+    assert store.renew(["sla:1", "sla:2"], "live", 6) == {"sla:1"}
+    assert store.renew([], "live", 6) == set()
+
+
+def test_a_failed_timer_is_due_again_after_the_retry_delay(
+    database: Database, clock: ManualClock
+) -> None:
+    store = TimerStore(database)
+    schedule(store, "sla:1", clock())
+    store.claim_due("w1", 6)
+    assert store.retry_later("sla:1", "w1", 120)
+    assert not store.retry_later("sla:1", "w1", 120)
+    assert store.renew(["sla:1"], "w1", 6) == set()
+    clock.advance(119)
+    assert store.claim_due("w2", 6) == []
+    clock.advance(1)
+    [timer] = store.claim_due("w2", 6)
+    assert timer.attempts == 2
+    assert store.finish("sla:1", "w2")
+
+
 def test_rescheduling_during_a_run_keeps_the_new_time(
     database: Database, clock: ManualClock
 ) -> None:

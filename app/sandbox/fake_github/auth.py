@@ -3,13 +3,12 @@ installation tokens everywhere else."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jwt
 
-from app.sandbox.fake_github.records import App, Token, now
+from app.sandbox.fake_github.records import App, Token
 from app.sandbox.fake_github.state import GitHubState
 from app.sandbox.fake_github.web import GitHubError
 
@@ -50,7 +49,8 @@ def _credential(headers: Mapping[str, str]) -> str | None:
 
 def verify_jwt(state: GitHubState, raw: str) -> App:
     """The App that signed ``raw``: RS256 with its registered key, ``iss`` its id (number or
-    string), ``exp`` in the future but at most ten minutes ahead, ``iat`` not in the future."""
+    string), ``exp`` in the future but at most ten minutes ahead, ``iat`` not in the future.
+    "Now" is the state's clock, the one the service signs its JWTs with."""
     try:
         unverified = jwt.decode(raw, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -64,22 +64,31 @@ def verify_jwt(state: GitHubState, raw: str) -> App:
             raw,
             app.public_key_pem,
             algorithms=["RS256"],
-            options={"require": ["exp", "iat", "iss"]},
+            # The times are checked below against the fake's clock, not PyJWT's wall clock.
+            options={
+                "require": ["exp", "iat", "iss"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
-    except jwt.ExpiredSignatureError:
-        raise _refuse(EXPIRED_JWT) from None
-    except jwt.ImmatureSignatureError:
-        raise _refuse(EARLY_JWT) from None
-    except jwt.PyJWTError:
+        issued, expires = int(claims["iat"]), int(claims["exp"])
+        not_before = int(claims.get("nbf", issued))
+    except (jwt.PyJWTError, TypeError, ValueError, OverflowError):
         raise _refuse(BAD_JWT) from None
-    if int(claims["exp"]) > time.time() + MAX_JWT_LIFETIME:
+    moment = state.now().timestamp()
+    if issued > moment or not_before > moment:
+        raise _refuse(EARLY_JWT)
+    if expires <= moment:
+        raise _refuse(EXPIRED_JWT)
+    if expires > moment + MAX_JWT_LIFETIME:
         raise _refuse(FAR_JWT)
     return app
 
 
 def _installation_token(state: GitHubState, raw: str) -> Token:
     token = state.tokens.get(raw)
-    if token is None or token.expires_at <= now():
+    if token is None or token.expires_at <= state.now():
         raise _refuse(BAD_TOKEN)
     return token
 

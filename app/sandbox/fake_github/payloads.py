@@ -191,7 +191,12 @@ def merge_group(
         if sha not in found.commits:
             message = f"Merge pull request #{pr_number} into {base_ref}"
             found.commits[sha] = Commit(
-                sha, [base_sha, pull.head_sha], message, pull.author, dict(pull.files)
+                sha,
+                [base_sha, pull.head_sha],
+                message,
+                pull.author,
+                dict(pull.files),
+                at=state.now(),
             )
         group = {
             "head_sha": sha,

@@ -1,19 +1,19 @@
-"""The records the fake GitHub keeps: plain data, mutated only under the state's lock."""
+"""The records the fake GitHub keeps: plain data, mutated only under the state's lock.
+
+Timestamps have no default: whoever creates a record stamps it from the state's clock
+(``World.now``), never from the wall clock.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED")
 PERMISSIONS = ("admin", "write", "read", "none")
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -82,14 +82,14 @@ class App:
     public_key_pem: str
     name: str
     owner: str
-    created_at: datetime = field(default_factory=now)
+    created_at: datetime = field(kw_only=True)
 
 
 @dataclass
 class Installation:
     id: int
     account: str
-    created_at: datetime = field(default_factory=now)
+    created_at: datetime = field(kw_only=True)
 
 
 @dataclass
@@ -107,7 +107,7 @@ class Commit:
     message: str
     author: str
     changes: dict[str, FileChange]
-    at: datetime = field(default_factory=now)
+    at: datetime = field(kw_only=True)
 
 
 @dataclass
@@ -117,7 +117,7 @@ class Review:
     state: str
     commit_id: str
     body: str
-    submitted_at: datetime = field(default_factory=now)
+    submitted_at: datetime = field(kw_only=True)
 
 
 @dataclass
@@ -125,7 +125,7 @@ class Reaction:
     id: int
     user: str
     content: str
-    created_at: datetime = field(default_factory=now)
+    created_at: datetime = field(kw_only=True)
 
 
 @dataclass
@@ -136,8 +136,8 @@ class Comment:
     body: str
     user_type: str = "User"
     app_id: int | None = None
-    created_at: datetime = field(default_factory=now)
-    updated_at: datetime = field(default_factory=now)
+    created_at: datetime = field(kw_only=True)
+    updated_at: datetime = field(kw_only=True)
     reactions: list[Reaction] = field(default_factory=list)
 
 
@@ -170,8 +170,8 @@ class Pull:
     requested_reviewers: list[str] = field(default_factory=list)
     requested_teams: list[str] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
-    created_at: datetime = field(default_factory=now)
-    updated_at: datetime = field(default_factory=now)
+    created_at: datetime = field(kw_only=True)
+    updated_at: datetime = field(kw_only=True)
     closed_at: datetime | None = None
     merged_at: datetime | None = None
 
@@ -190,7 +190,7 @@ class CheckRun:
     conclusion: str | None = None
     details_url: str | None = None
     external_id: str | None = None
-    started_at: datetime | None = field(default_factory=now)
+    started_at: datetime | None = field(kw_only=True)
     completed_at: datetime | None = None
     title: str | None = None
     summary: str | None = None
@@ -224,7 +224,7 @@ class Repo:
     permissions: dict[str, str] = field(default_factory=dict)
     contents: dict[str, dict[str, str]] = field(default_factory=dict)
     next_number: int = 1
-    created_at: datetime = field(default_factory=now)
+    created_at: datetime = field(kw_only=True)
 
     @property
     def full_name(self) -> str:

@@ -26,7 +26,7 @@ from app.sandbox.contract import OpenApiContract
 from app.sandbox.fake_github import routes_apps, routes_checks, routes_issues, routes_pulls
 from app.sandbox.fake_github import routes_repos as _routes_repos
 from app.sandbox.fake_github.auth import Identity, authenticate
-from app.sandbox.fake_github.records import Fault, RecordedRequest, now
+from app.sandbox.fake_github.records import Fault, RecordedRequest
 from app.sandbox.fake_github.state import DEFAULT_HTML_BASE, GitHubState
 from app.sandbox.fake_github.web import Call, GitHubError, Reply, find_route, rate_status
 from app.sandbox.server import ServerThread, serving
@@ -128,7 +128,13 @@ class Dispatcher:
         recorded_body = None if body is _INVALID else body
         self.state.requests.append(
             RecordedRequest(
-                method, path, operation_id, reply.status, recorded_query, recorded_body, now()
+                method,
+                path,
+                operation_id,
+                reply.status,
+                recorded_query,
+                recorded_body,
+                self.state.now(),
             )
         )
         return reply

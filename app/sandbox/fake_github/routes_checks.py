@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.sandbox.fake_github.records import CheckRun, Repo, now
+from app.sandbox.fake_github.records import CheckRun, Repo
 from app.sandbox.fake_github.web import Call, GitHubError, Reply, invalid, not_found, route
 
 MAX_ANNOTATIONS = 50
@@ -83,7 +83,7 @@ def _stamp(raw: Any) -> datetime | None:
         return None
 
 
-def _apply(run: CheckRun, body: dict[str, Any]) -> None:
+def _apply(run: CheckRun, body: dict[str, Any], now: datetime) -> None:
     for key in ("name", "details_url", "external_id"):
         if key in body:
             setattr(run, key, body[key])
@@ -94,7 +94,7 @@ def _apply(run: CheckRun, body: dict[str, Any]) -> None:
     if body.get("conclusion") is not None:
         run.status, run.conclusion = "completed", body["conclusion"]
     if run.status == "completed" and run.completed_at is None:
-        run.completed_at = _stamp(body.get("completed_at")) or now()
+        run.completed_at = _stamp(body.get("completed_at")) or now
     output = body.get("output")
     if isinstance(output, dict):
         run.title = output.get("title", run.title)
@@ -124,8 +124,11 @@ def create_check_run(call: Call) -> Reply:
     if call.app is None:
         raise GitHubError(403, "Resource not accessible by integration", violation=True)
     with call.state.lock:
-        run = CheckRun(call.state.next_id(), str(body["name"]), head_sha, call.app.id)
-        _apply(run, body)
+        now = call.state.now()
+        run = CheckRun(
+            call.state.next_id(), str(body["name"]), head_sha, call.app.id, started_at=now
+        )
+        _apply(run, body, now)
         repo.check_runs[run.id] = run
     return Reply(201, call.shapes.check_run(repo, run))
 
@@ -146,7 +149,7 @@ def update_check_run(call: Call) -> Reply:
     if issues:
         raise invalid("Invalid request.", *issues)
     with call.state.lock:
-        _apply(run, body)
+        _apply(run, body, call.state.now())
     return Reply(200, call.shapes.check_run(repo, run))
 
 

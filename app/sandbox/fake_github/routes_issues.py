@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.sandbox.fake_github.records import Comment, Label, Reaction, Repo, now
+from app.sandbox.fake_github.records import Comment, Label, Reaction, Repo
 from app.sandbox.fake_github.web import Call, GitHubError, Reply, invalid, not_found, route
 
 
@@ -44,7 +44,17 @@ def create_comment(call: Call) -> Reply:
     with call.state.lock:
         call.state.user_record(login)
         app_id = call.app.id if call.app else None
-        comment = Comment(call.state.next_id(), number, login, body, user_type, app_id)
+        posted = call.state.now()
+        comment = Comment(
+            call.state.next_id(),
+            number,
+            login,
+            body,
+            user_type,
+            app_id,
+            created_at=posted,
+            updated_at=posted,
+        )
         repo.comments[comment.id] = comment
     shaped = call.shapes.comment(repo, comment)
     return Reply(201, shaped, {"Location": shaped["url"]})
@@ -63,7 +73,7 @@ def update_comment(call: Call) -> Reply:
     comment = _comment(call, repo)
     body = _text(call, "body")
     with call.state.lock:
-        comment.body, comment.updated_at = body, now()
+        comment.body, comment.updated_at = body, call.state.now()
     return Reply(200, call.shapes.comment(repo, comment))
 
 
@@ -83,7 +93,7 @@ def react(call: Call) -> Reply:
         for reaction in comment.reactions:
             if reaction.user == login and reaction.content == content:
                 return Reply(200, call.shapes.reaction(reaction))
-        reaction = Reaction(call.state.next_id(), login, content)
+        reaction = Reaction(call.state.next_id(), login, content, created_at=call.state.now())
         comment.reactions.append(reaction)
     return Reply(201, call.shapes.reaction(reaction))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.sandbox.fake_github.records import FileChange, Pull, Repo, now
+from app.sandbox.fake_github.records import FileChange, Pull, Repo
 from app.sandbox.fake_github.web import Call, Reply, invalid, route
 
 MAX_LISTED_FILES = 3000
@@ -91,7 +91,7 @@ def request_reviewers(call: Call) -> Reply:
         for slug in teams:
             if slug not in pull.requested_teams:
                 pull.requested_teams.append(slug)
-        pull.updated_at = now()
+        pull.updated_at = call.state.now()
     return Reply(201, call.shapes.pull_simple(repo, pull))
 
 

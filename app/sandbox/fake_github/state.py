@@ -21,7 +21,6 @@ from app.sandbox.fake_github.records import (
     Repo,
     Review,
     new_sha,
-    now,
 )
 from app.sandbox.fake_github.world import DEFAULT_HTML_BASE, RATE_LIMIT, World
 
@@ -35,7 +34,9 @@ class GitHubState(World):
 
     def _commit(self, repo: Repo, parent: str, author: str, files: list[FileChange]) -> str:
         message = f"Change {', '.join(change.path for change in files[:3]) or 'nothing'}"
-        commit = Commit(new_sha(repo.full_name, parent), [parent], message, author, {})
+        commit = Commit(
+            new_sha(repo.full_name, parent), [parent], message, author, {}, at=self.now()
+        )
         commit.changes = {change.path: change for change in files}
         repo.commits[commit.sha] = commit
         return commit.sha
@@ -59,6 +60,7 @@ class GitHubState(World):
             head = self._commit(found, base_sha, author, files)
             found.branches[head_ref] = head
             number, found.next_number = found.next_number, found.next_number + 1
+            opened = self.now()
             pull = Pull(
                 self.next_id(),
                 number,
@@ -71,6 +73,8 @@ class GitHubState(World):
                 [head],
                 {change.path: change for change in files},
                 draft=draft,
+                created_at=opened,
+                updated_at=opened,
             )
             found.pulls[number] = pull
             return pull
@@ -83,7 +87,7 @@ class GitHubState(World):
             pull.commits.append(sha)
             pull.files.update({change.path: change for change in files})
             found.branches[pull.head_ref] = sha
-            pull.updated_at = now()
+            pull.updated_at = self.now()
             return sha
 
     def add_review(
@@ -102,7 +106,14 @@ class GitHubState(World):
             pull = self.pull(repo, number)
             if reviewer.lower() == pull.author.lower() and state != "COMMENTED":
                 raise ValueError("GitHub refuses approvals and change requests from the author")
-            review = Review(self.next_id(), reviewer, state, commit_sha or pull.head_sha, body)
+            review = Review(
+                self.next_id(),
+                reviewer,
+                state,
+                commit_sha or pull.head_sha,
+                body,
+                submitted_at=self.now(),
+            )
             pull.reviews.append(review)
             pull.requested_reviewers = [
                 login for login in pull.requested_reviewers if login.lower() != reviewer.lower()
@@ -124,7 +135,8 @@ class GitHubState(World):
         """Close the pull request; merging puts a merge commit on the base branch."""
         with self.lock:
             found, pull = self.repo(repo), self.pull(repo, number)
-            pull.state, pull.merged, pull.closed_at = "closed", merged, now()
+            closed = self.now()
+            pull.state, pull.merged, pull.closed_at = "closed", merged, closed
             if merged:
                 base = found.branches[pull.base_ref]
                 merge = Commit(
@@ -133,6 +145,7 @@ class GitHubState(World):
                     f"Merge pull request #{number}",
                     merged_by or pull.author,
                     dict(pull.files),
+                    at=closed,
                 )
                 found.commits[merge.sha] = merge
                 found.branches[pull.base_ref] = merge.sha
@@ -170,7 +183,16 @@ class GitHubState(World):
             found = self.repo(repo)
             self.pull(repo, number)
             self.add_user(login, user_type)
-            comment = Comment(self.next_id(), number, login, body, user_type)
+            posted = self.now()
+            comment = Comment(
+                self.next_id(),
+                number,
+                login,
+                body,
+                user_type,
+                created_at=posted,
+                updated_at=posted,
+            )
             found.comments[comment.id] = comment
             return self.shapes().comment(found, comment)
 

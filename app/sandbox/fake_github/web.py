@@ -4,7 +4,6 @@ error bodies, pagination with ``Link`` headers, and the table of routes."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,7 +165,7 @@ def rate_status(state: GitHubState, bucket: str) -> tuple[int, int, int, int]:
     with state.lock:
         limit = 60 if bucket == "anonymous" else RATE_LIMIT
         used = state.rate_used.get(bucket, 0)
-        reset = state.rate_reset.setdefault(bucket, int(time.time()) + 3600)
+        reset = state.rate_reset.setdefault(bucket, int(state.now().timestamp()) + 3600)
         return limit, max(0, limit - used), used, reset
 
 

@@ -8,8 +8,9 @@ import secrets
 import string
 import threading
 from collections import deque
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from app.sandbox.clock import Clock, wall_clock
 from app.sandbox.fake_github import history
 from app.sandbox.fake_github.pull_shapes import PullShapes
 from app.sandbox.fake_github.records import (
@@ -25,7 +26,6 @@ from app.sandbox.fake_github.records import (
     Token,
     User,
     new_sha,
-    now,
 )
 
 TOKEN_LIFETIME = timedelta(hours=1)
@@ -37,12 +37,18 @@ class World:
     """Everything the fake GitHub knows but pull-request activity (see ``GitHubState``).
     ``html_base`` roots the links people follow (``html_url``); ``api_url`` roots API links
     in objects built outside a request (webhook payloads, the dicts the control methods
-    return) and is set by ``serve_github``."""
+    return) and is set by ``serve_github``. ``clock`` is the only time the fake reads: every
+    timestamp, token expiry, JWT check and rate-limit reset comes from it."""
 
     def __init__(
-        self, *, html_base: str = DEFAULT_HTML_BASE, api_url: str = "http://127.0.0.1"
+        self,
+        *,
+        html_base: str = DEFAULT_HTML_BASE,
+        api_url: str = "http://127.0.0.1",
+        clock: Clock = wall_clock,
     ) -> None:
         self.lock = threading.RLock()
+        self.clock = clock
         self.html_base = html_base
         self.api_url = api_url
         self.apps: dict[int, App] = {}
@@ -63,10 +69,21 @@ class World:
         with self.lock:
             return next(self._ids)
 
+    def now(self) -> datetime:
+        """The fake's current time, in UTC to the second, as GitHub stamps its objects."""
+        return self.clock().astimezone(UTC).replace(microsecond=0)
+
     def add_app(self, app_id: int, public_key_pem: str, slug: str, name: str | None = None) -> App:
         """Register a GitHub App whose JWTs are checked against ``public_key_pem``."""
         with self.lock:
-            app = App(app_id, slug, public_key_pem, name or slug, owner=slug + "-owner")
+            app = App(
+                app_id,
+                slug,
+                public_key_pem,
+                name or slug,
+                owner=slug + "-owner",
+                created_at=self.now(),
+            )
             self.add_user(app.owner, type="Organization")
             self.add_user(f"{slug}[bot]", type="Bot")
             self.apps[app_id] = app
@@ -102,9 +119,19 @@ class World:
             if owner.lower() not in self.users:
                 self.add_user(owner, type="Organization")
             if installation_id not in self.installations:
-                self.installations[installation_id] = Installation(installation_id, owner)
-            repo = Repo(self.next_id(), owner, name, default_branch, installation_id, private)
-            root = Commit(new_sha(full_name), [], "Initial commit", owner, {})
+                self.installations[installation_id] = Installation(
+                    installation_id, owner, created_at=self.now()
+                )
+            repo = Repo(
+                self.next_id(),
+                owner,
+                name,
+                default_branch,
+                installation_id,
+                private,
+                created_at=self.now(),
+            )
+            root = Commit(new_sha(full_name), [], "Initial commit", owner, {}, at=self.now())
             repo.commits[root.sha] = root
             repo.branches[default_branch] = root.sha
             self.repos[full_name.lower()] = repo
@@ -180,7 +207,7 @@ class World:
                 raise ValueError("register an app with add_app() before issuing tokens")
             alphabet = string.ascii_letters + string.digits
             value = "ghs_" + "".join(secrets.choice(alphabet) for _ in range(36))
-            token = Token(value, installation_id, chosen, now() + TOKEN_LIFETIME)
+            token = Token(value, installation_id, chosen, self.now() + TOKEN_LIFETIME)
             self.tokens[value] = token
             return token
 
@@ -188,7 +215,7 @@ class World:
         """Make every installation token issued so far expired, as an hour later."""
         with self.lock:
             for token in self.tokens.values():
-                token.expires_at = now() - timedelta(seconds=1)
+                token.expires_at = self.now() - timedelta(seconds=1)
 
     def fail_next(
         self,

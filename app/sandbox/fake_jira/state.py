@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
+from app.sandbox.clock import Clock, wall_clock
 from app.sandbox.contract import OpenApiContract
 from app.sandbox.fake_jira.model import (
     STATUS_CATEGORIES,
@@ -23,7 +23,7 @@ from app.sandbox.fake_jira.model import (
     RemoteLink,
     User,
 )
-from app.sandbox.fake_jira.store import JiraStore, utc_now
+from app.sandbox.fake_jira.store import JiraStore
 from app.sandbox.shared_dir import shared_file
 
 DEFAULT_EMAIL = "gatehouse@example.com"
@@ -58,7 +58,7 @@ class JiraState:
         account_id: str = DEFAULT_ACCOUNT_ID,
         display_name: str = "gatehouse",
         check_contract: bool = True,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = wall_clock,
     ) -> None:
         self.lock = threading.RLock()
         self.store = JiraStore(clock)

@@ -6,9 +6,7 @@ that every reader and writer takes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
+from app.sandbox.clock import Clock, wall_clock
 from app.sandbox.fake_jira.model import (
     Comment,
     Issue,
@@ -22,12 +20,8 @@ from app.sandbox.fake_jira.model import (
 SUBTASK_NAMES = frozenset({"sub-task", "subtask"})
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class JiraStore:
-    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, clock: Clock = wall_clock) -> None:
         self.clock = clock
         self.projects: dict[str, Project] = {}
         self.users: dict[str, User] = {}
