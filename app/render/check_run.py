@@ -109,45 +109,35 @@ def truncate(text: str, limit: int) -> str:
 
 
 def line_annotations(evaluation: Evaluation) -> list[dict[str, Any]]:
-    """Annotations on the added lines that matched ``changed_lines`` (removed lines no
-    longer exist in the head commit, so they are listed in the summary only)."""
+    """Annotations on the added lines that showed a finding or matched ``changed_lines``
+    (removed lines no longer exist in the head commit, so they are listed in the summary
+    only)."""
+    level = "warning" if evaluation.conclusion is not Conclusion.SUCCESS else "notice"
     result: list[dict[str, Any]] = []
     for match in evaluation.matches:
         req = evaluation.requirement(match.group)
         group = req.name if req else match.group
+        title = f"{match.rule_id}: {group} review"[:255]
         for found in match.files:
-            for finding in found.findings:
-                if finding.side != "added" or finding.line is None:
-                    continue
+            marks = [
+                (f.line, f"{f.message} ({match.title}: needs {group} review).")
+                for f in found.findings
+                if f.side == "added" and f.line is not None
+            ]
+            marks += [
+                (hit.line, f"{match.title}: this line needs {group} review.")
+                for hit in found.lines
+                if hit.side == "added"
+            ]
+            for line, message in marks:
                 result.append(
                     {
                         "path": found.path,
-                        "start_line": finding.line,
-                        "end_line": finding.line,
-                        "annotation_level": "warning"
-                        if evaluation.conclusion is not Conclusion.SUCCESS
-                        else "notice",
-                        "title": f"{match.rule_id}: {group} review"[:255],
-                        "message": f"{finding.message} ({match.title}: needs {group} review)."[
-                            :64_000
-                        ],
-                    }
-                )
-                if len(result) >= MAX_ANNOTATIONS:
-                    return result
-            for hit in found.lines:
-                if hit.side != "added":
-                    continue
-                result.append(
-                    {
-                        "path": found.path,
-                        "start_line": hit.line,
-                        "end_line": hit.line,
-                        "annotation_level": "warning"
-                        if evaluation.conclusion is not Conclusion.SUCCESS
-                        else "notice",
-                        "title": f"{match.rule_id}: {group} review"[:255],
-                        "message": f"{match.title}: this line needs {group} review.",
+                        "start_line": line,
+                        "end_line": line,
+                        "annotation_level": level,
+                        "title": title,
+                        "message": message[:64_000],
                     }
                 )
                 if len(result) >= MAX_ANNOTATIONS:

@@ -174,6 +174,13 @@ class TimerStore:
     def finish(self, key: str, owner: str) -> bool:
         """Mark a claimed timer done; False if it was moved, cancelled or taken over."""
         now = self._db.now()
+        return self._release(
+            key, owner, now, state=TimerState.DONE, lease_expires_at=None, finished_at=now
+        )
+
+    def _release(self, key: str, owner: str, now: datetime, **values: object) -> bool:
+        """Let go of ``owner``'s claim on a running timer, setting ``values``; False when
+        ``owner`` no longer held it."""
         with self._db.session() as session:
             changed = execute_dml(
                 session,
@@ -183,13 +190,7 @@ class TimerStore:
                     TimerRow.owner == owner,
                     TimerRow.state == TimerState.RUNNING,
                 )
-                .values(
-                    state=TimerState.DONE,
-                    owner=None,
-                    lease_expires_at=None,
-                    finished_at=now,
-                    updated_at=now,
-                ),
+                .values(owner=None, updated_at=now, **values),
             )
         return changed == 1
 
@@ -218,22 +219,9 @@ class TimerStore:
         """Let go of a claimed timer whose handler failed: it is due again in
         ``delay_seconds``, for any replica. False if ``owner`` no longer held it."""
         now = self._db.now()
-        with self._db.session() as session:
-            changed = execute_dml(
-                session,
-                update(TimerRow)
-                .where(
-                    TimerRow.key == key,
-                    TimerRow.owner == owner,
-                    TimerRow.state == TimerState.RUNNING,
-                )
-                .values(
-                    owner=None,
-                    lease_expires_at=now + timedelta(seconds=delay_seconds),
-                    updated_at=now,
-                ),
-            )
-        return changed == 1
+        return self._release(
+            key, owner, now, lease_expires_at=now + timedelta(seconds=delay_seconds)
+        )
 
     def get(self, key: str) -> Timer | None:
         with self._db.session(write=False) as session:
