@@ -1,34 +1,82 @@
 """``gatehouse check`` and ``gatehouse rules``: the engine offline, without GitHub.
 
 Exit codes (SPEC section 2): 0 nothing required, 1 reviews required, 2 bad input or rules.
+
+A check costs little as a process: its compiled rules come from a cache keyed by their
+content (:mod:`app.policy.rules_cache`), so a check on unchanged rules neither composes
+YAML nor validates it, and it imports only what it runs (the settings only to read a
+``.env`` file). The cache lives in ``GATEHOUSE_CACHE_DIR``, else
+``$XDG_CACHE_HOME/gatehouse``, else ``~/.cache/gatehouse``; removing it is always safe.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from app.policy.diff import DiffError, split_unified_diff
 from app.policy.evaluate import evaluate
-from app.policy.loader import RulesError, load_rules_dir, rules_json_schema
-from app.policy.model import RuleSet
+from app.policy.issues import RulesError
+from app.policy.rules_cache import load_check_rules
 from app.policy.snapshot import ChangedFile, FileStatus, PullSnapshot
-from app.render.cli_text import render_text
-from app.render.data import evaluation_to_dict
-from app.settings import ServiceSettings, load_settings
+
+if TYPE_CHECKING:
+    from app.policy.model import RuleSet
 
 EXIT_CLEAR, EXIT_REQUIRED, EXIT_BAD_INPUT = 0, 1, 2
+
+# ServiceSettings.rules_dir's environment names, which pydantic-settings matches
+# without regard to case.
+_RULES_DIR_VARIABLES = ("gatehouse_rules_dir", "rules_dir")
 
 
 class InputError(Exception):
     """Input that cannot be evaluated; the message says what to fix."""
 
 
-def rules_dir_from(args: argparse.Namespace, settings: ServiceSettings) -> Path:
-    return Path(args.rules) if getattr(args, "rules", None) else settings.resolved_rules_dir()
+def rules_dir_from(args: argparse.Namespace) -> Path:
+    """``--rules``, else ``GATEHOUSE_RULES_DIR`` as the service reads it.
+
+    Without a ``.env`` file the environment alone decides, and is read here without
+    building the service's settings (pydantic-settings costs more than the whole check);
+    with one, the settings object reads both.
+    """
+    if getattr(args, "rules", None):
+        return Path(args.rules)
+    named = [value for name, value in os.environ.items() if name.lower() in _RULES_DIR_VARIABLES]
+    if len(named) > 1 or Path(".env").is_file():
+        from app.settings import load_settings
+
+        return load_settings().resolved_rules_dir()
+    directory = Path(named[0]) if named else Path("./rules")
+    if directory == Path("./rules") and not directory.exists():
+        return shipped_rules_dir()
+    return directory
+
+
+def shipped_rules_dir() -> Path:
+    """``app.settings.SHIPPED_RULES``, found without importing the settings."""
+    package = Path(__file__).resolve().parent
+    packaged = package / "shipped_rules"
+    return packaged if packaged.is_dir() else package.parent / "rules"
+
+
+def cache_dir_from_environment() -> Path | None:
+    """Where compiled rules are kept between runs; ``None`` when there is no home."""
+    explicit = os.environ.get("GATEHOUSE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "gatehouse"
+    try:
+        return Path.home() / ".cache" / "gatehouse"
+    except RuntimeError:
+        return None
 
 
 def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,10 +103,6 @@ def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     schema.set_defaults(handler=run_schema)
 
 
-def _load_rules(directory: Path) -> RuleSet:
-    return load_rules_dir(directory)
-
-
 def _files_from(args: argparse.Namespace) -> tuple[ChangedFile, ...]:
     if args.paths:
         # Without a diff the changed lines are unknown: rules that look at lines count
@@ -71,6 +115,8 @@ def _files_from(args: argparse.Namespace) -> tuple[ChangedFile, ...]:
     if args.git:
         if ".." not in args.git:
             raise InputError(f"--git takes a range BASE..HEAD, got {args.git!r}")
+        import subprocess
+
         command = ["git", "diff", "-M", "--no-color", "--no-ext-diff", "--full-index", args.git]
         try:
             done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -101,6 +147,7 @@ def with_whole_texts(
 ) -> tuple[ChangedFile, ...]:
     """Both sides of the files whose detectors compare whole documents, read from git in
     one ``git cat-file --batch`` process; a file git cannot show keeps its hunks only."""
+    import subprocess
     from dataclasses import replace
 
     from app.policy.detectors import DETECTORS
@@ -155,9 +202,8 @@ def _batch_texts(output: bytes, count: int) -> list[str | None]:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    settings = load_settings()
     try:
-        ruleset = _load_rules(rules_dir_from(args, settings))
+        loaded = load_check_rules(rules_dir_from(args), cache_dir_from_environment())
         files = _files_from(args)
     except RulesError as exc:
         print(f"gatehouse: the rules are invalid:\n{exc}", file=sys.stderr)
@@ -165,19 +211,28 @@ def run_check(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"gatehouse: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    evaluation = evaluate(ruleset, PullSnapshot(files=files))
+    compiled = loaded.compiled
+    evaluation = evaluate(compiled.ruleset, PullSnapshot(files=files), compiled)
     if args.format == "json":
-        json.dump(evaluation_to_dict(evaluation), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from app.render.data import evaluation_to_dict
+
+        sys.stdout.write(json.dumps(evaluation_to_dict(evaluation), indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(evaluation, ruleset))
+        from app.render.cli_text import render_text
+
+        # render_text reads the groups and the settings it shows, which the frozen rule
+        # set carries with the same names and types as the pydantic one.
+        sys.stdout.write(render_text(evaluation, cast("RuleSet", compiled.ruleset)))
     return EXIT_REQUIRED if evaluation.required else EXIT_CLEAR
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from app.policy.loader import load_rules_dir
+    from app.settings import load_settings
+
     directory = Path(args.dir) if args.dir else load_settings().resolved_rules_dir()
     try:
-        ruleset = _load_rules(directory)
+        ruleset = load_rules_dir(directory)
     except RulesError as exc:
         for issue in exc.issues:
             print(str(issue), file=sys.stderr)
@@ -192,6 +247,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
+    from app.policy.loader import rules_json_schema
+
     json.dump(rules_json_schema(), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_CLEAR

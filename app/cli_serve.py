@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from app.logs import configure_logging
 from app.settings import load_settings
@@ -16,6 +17,23 @@ def add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     serve.set_defaults(handler=run_serve)
 
 
+def server_settings(log_level: str = "info") -> dict[str, Any]:
+    """The uvicorn settings ``gatehouse serve`` runs with (``bench/webhook.py`` serves both
+    of its apps with them too).
+
+    ``loop`` and ``http`` are uvicorn's ``auto``: uvloop and httptools when installed (the
+    ``uvicorn[standard]`` extra), else asyncio and h11. No access log: the service logs
+    what it does with each delivery itself.
+    """
+    return {
+        "loop": "auto",
+        "http": "auto",
+        "log_level": log_level,
+        "access_log": False,
+        "log_config": None,
+    }
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -27,12 +45,5 @@ def run_serve(args: argparse.Namespace) -> int:
     settings.require_service()
     gatehouse = Gatehouse(settings)
     app = create_app(gatehouse)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        log_config=None,
-    )
+    uvicorn.run(app, host=args.host, port=args.port, **server_settings(args.log_level))
     return 0

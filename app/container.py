@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from app.commands.disagreement import JOINT_REVIEW_KIND, DisagreementView
 from app.commands.expedite import PIR_KIND
@@ -50,6 +50,7 @@ from app.tracking.jira_flow import RETRY_KIND, JiraTracking
 from app.web.metrics import Metrics
 
 log = logging.getLogger("gatehouse")
+FOLLOW_UP_KIND = "follow-up-retry"
 
 
 @dataclass
@@ -75,7 +76,11 @@ class Gatehouse:
         self.settings = settings
         self.runtime = runtime or Runtime()
         self.metrics = Metrics()
-        self.db = Database(settings.database_url, now=self.runtime.now)
+        self.db = Database(
+            settings.database_url,
+            now=self.runtime.now,
+            pool_size=settings.workers + settings.follow_up_workers + 4,
+        )
         self.db.migrate()
         self.deliveries = DeliveryStore(self.db)
         self.writer = DeliveryWriter(self.db)
@@ -95,7 +100,10 @@ class Gatehouse:
             self.stats,
             sleep=self.runtime.sleep,
             clock=self.runtime.epoch,
+            writes_per_minute=settings.github_writes_per_minute,
+            installation_concurrency=settings.installation_concurrency,
         )
+        self.metrics.watch_github(self.stats.budget_view)
         org = self.rules.organisation().compiled
         check_name = org.ruleset.settings.check_name if org else "gatehouse"
         self.check_name = check_name
@@ -138,6 +146,7 @@ class Gatehouse:
             public_url=settings.public_url,
             extensions=self.extensions,
             repo_rules=RepoRulesSource(self.runtime.epoch),
+            retry_later=self._follow_up_later,
         )
         self.pulls = PullHandlers(
             self.reconciler, self.records, self.assignments, self.audit, self.github
@@ -167,6 +176,7 @@ class Gatehouse:
             heartbeat_seconds=settings.heartbeat_seconds,
         )
         self.scheduler.on(RETRY_KIND, self._retry_tracking)
+        self.scheduler.on(FOLLOW_UP_KIND, self._retry_tracking)
         self.scheduler.on(REMIND_KIND, self.followups.sla_remind)
         self.scheduler.on(BREACH_KIND, self.followups.sla_breach)
         self.scheduler.on(JOINT_REVIEW_KIND, self.followups.joint_review_due)
@@ -177,6 +187,9 @@ class Gatehouse:
             self.deliveries,
             self._handle,
             concurrency=settings.workers,
+            follow_up_concurrency=settings.follow_up_workers,
+            # One organisation's burst may take half the lane; the rest stays for others.
+            follow_ups_per_installation=max(1, settings.follow_up_workers // 2),
             lease_seconds=settings.lease_seconds,
             heartbeat_seconds=settings.heartbeat_seconds,
             backoff=self.runtime.retry_backoff,
@@ -189,6 +202,15 @@ class Gatehouse:
 
     def _observe_outbound(self, service: str, operation: str, outcome: str) -> None:
         self.metrics.outbound.labels(service=service, operation=operation, outcome=outcome).inc()
+
+    def _follow_up_later(self, repo: str, number: int, until: float) -> None:
+        """GitHub's rate limits held a follow-up back: reconcile the pull request again
+        once they allow it (one timer per pull request, moved by each new hold-back)."""
+        at = datetime.fromtimestamp(until, UTC)
+        payload = {"repository": repo, "number": number}
+        self.timers.schedule(
+            f"{FOLLOW_UP_KIND}:{repo}#{number}", FOLLOW_UP_KIND, at, payload, rearm=True
+        )
 
     def _retry_tracking(self, timer: Timer) -> None:
         repo = str(timer.payload["repository"])

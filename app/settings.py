@@ -18,6 +18,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.github.budget import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_MINUTE
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 
@@ -57,11 +59,33 @@ class ServiceSettings(BaseSettings):
     jira_api_token: SecretStr | None = Field(None, validation_alias="JIRA_API_TOKEN")
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_api_url: str = Field("https://slack.com/api", validation_alias="SLACK_API_URL")
-    workers: int = Field(4, ge=1, le=64, validation_alias="GATEHOUSE_WORKERS")
+    # The check lane: deliveries decided and their check runs published at once.
+    workers: int = Field(16, ge=1, le=64, validation_alias="GATEHOUSE_WORKERS")
+    # The follow-up lane: review requests, Jira, Slack and the sticky comment, which wait
+    # mostly on the network; the check lane never waits for them.
+    follow_up_workers: int = Field(32, ge=1, le=256, validation_alias="GATEHOUSE_FOLLOW_UP_WORKERS")
     # A killed process's deliveries and timers are resumed at most this long after its
     # last heartbeat; a live process renews its claims every heartbeat.
     lease_seconds: float = Field(6.0, ge=1, le=600, validation_alias="GATEHOUSE_LEASE_SECONDS")
     heartbeat_seconds: float = Field(2.0, gt=0, validation_alias="GATEHOUSE_HEARTBEAT_SECONDS")
+    # Content-creating requests (POST/PATCH/PUT/DELETE) one installation may send a minute,
+    # per replica, paced by a token bucket holding one minute's worth. 80 is GitHub's
+    # documented ceiling for such requests; check runs never wait for the bucket (they spend
+    # from it), comments, review requests and labels use only its first half, so a burst of
+    # new check runs is never slowed while a burst of comments is spread out
+    # (app.github.budget explains more). 0 turns pacing off (GitHub's answers still pause).
+    github_writes_per_minute: float = Field(
+        DEFAULT_WRITES_PER_MINUTE,
+        ge=0,
+        le=6000,
+        validation_alias="GATEHOUSE_GITHUB_WRITES_PER_MINUTE",
+    )
+    # Requests one installation may have in flight at once (GitHub refuses more than 100
+    # concurrent requests; a few per organisation keep one busy organisation from holding
+    # every worker).
+    installation_concurrency: int = Field(
+        DEFAULT_CONCURRENCY, ge=1, le=100, validation_alias="GATEHOUSE_INSTALLATION_CONCURRENCY"
+    )
 
     @field_validator("github_api_url", "public_url", "slack_api_url", "jira_base_url")
     @classmethod

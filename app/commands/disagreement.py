@@ -226,6 +226,10 @@ class DisagreementView:
     def __init__(self, records: RecordStore) -> None:
         self.records = records
 
+    def decides(self, state: ReconcileState) -> bool:
+        """Database only: runs before the check is published."""
+        return True
+
     def contribute(self, state: ReconcileState) -> None:
         snap = state.snapshot
         assert snap.number is not None

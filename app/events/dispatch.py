@@ -42,11 +42,14 @@ class Dispatcher:
         if route is None:
             return
         number = route.numbers[0] if route.numbers else None
-        with log_context(
-            delivery=delivery.delivery_id,
-            repository=route.repository,
-            pr=number,
-            event=f"{route.event}.{route.action}",
+        with (
+            log_context(
+                delivery=delivery.delivery_id,
+                repository=route.repository,
+                pr=number,
+                event=f"{route.event}.{route.action}",
+            ),
+            self.pulls.records.batched(),
         ):
             installation = route.installation_id or self.github.installation_for(route.repository)
             client = self.github.installation(installation)

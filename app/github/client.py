@@ -10,6 +10,7 @@ import base64
 from typing import Any
 from urllib.parse import quote
 
+from app.github.budget import Priority
 from app.github.transport import GitHubError, Transport
 
 MAX_PULL_FILES = 3000
@@ -70,10 +71,17 @@ class InstallationClient:
         return self._object("checks/create", "POST", f"{_repo(repo)}/check-runs", body=body)
 
     def update_check_run(
-        self, repo: str, check_run_id: int, body: dict[str, Any]
+        self,
+        repo: str,
+        check_run_id: int,
+        body: dict[str, Any],
+        *,
+        priority: Priority | None = None,
     ) -> dict[str, Any]:
+        """``priority`` ``CATCH_UP`` for an update that changes no decision (the ticket
+        added to a check already published): it waits its turn behind other checks."""
         url = f"{_repo(repo)}/check-runs/{check_run_id}"
-        return self._object("checks/update", "PATCH", url, body=body)
+        return self._object("checks/update", "PATCH", url, body=body, priority=priority)
 
     def find_check_runs(self, repo: str, ref: str, name: str) -> list[dict[str, Any]]:
         url = f"{_repo(repo)}/commits/{ref}/check-runs"

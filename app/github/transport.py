@@ -1,8 +1,10 @@
 """One place where every GitHub REST call goes through PyGithub's requester.
 
-It counts calls by operation and status (the rate limit is the real budget), retries 5xx
-with backoff and secondary rate limits after ``Retry-After``, renews a refused installation
-token once, and answers GETs from an ETag cache when GitHub says 304 (free of rate limit).
+It counts calls by operation and status (the rate limit is the real budget), keeps each
+installation within its rate limits (see :mod:`app.github.budget`: check work first,
+writes paced, a refusal pauses the installation), caps the requests one installation has in
+flight, retries 5xx with backoff, renews a refused installation token once, and answers GETs
+from an ETag cache when GitHub says 304 (free of rate limit).
 """
 
 from __future__ import annotations
@@ -10,12 +12,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import ExitStack
 from typing import Any
 
 from github import Auth, Github, GithubException
+
+from app.github.budget import (
+    DEFAULT_CONCURRENCY,
+    BudgetPolicy,
+    InstallationBudget,
+    Priority,
+    Refusal,
+    priority_of,
+)
+from app.github.calls import CallStats, GitHubError, GitHubThrottled
+
+__all__ = [
+    "CallStats",
+    "GitHubError",
+    "GitHubThrottled",
+    "Priority",
+    "Transport",
+]
 
 log = logging.getLogger("gatehouse.github")
 
@@ -25,48 +45,13 @@ MAX_RETRY_AFTER_SECONDS = 60.0
 ETAG_CACHE_SIZE = 2048
 
 
-class GitHubError(Exception):
-    """A GitHub call that failed for good; ``status`` is GitHub's HTTP status."""
-
-    def __init__(self, operation: str, status: int, message: str) -> None:
-        super().__init__(f"GitHub {operation} failed ({status}): {message}")
-        self.operation = operation
-        self.status = status
-        self.message = message
-
-
-@dataclass
-class CallStats:
-    """Calls by (operation, status); shared by all clients of one service."""
-
-    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
-    rate_limit_remaining: int | None = None
-    observers: list[Callable[[str, str], None]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, operation: str, status: str, remaining: int | None) -> None:
-        with self._lock:
-            self.counts[(operation, status)] += 1
-            if remaining is not None:
-                self.rate_limit_remaining = remaining
-        for observer in self.observers:
-            observer(operation, status)
-
-    def total(self, *, include_not_modified: bool = True) -> int:
-        with self._lock:
-            return sum(
-                n
-                for (_, status), n in self.counts.items()
-                if include_not_modified or status != "304"
-            )
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return {f"{op} {status}": n for (op, status), n in sorted(self.counts.items())}
+class _HeldBack(Exception):
+    """A request found its installation paused once it had its place: it was not sent."""
 
 
 class Transport:
-    """Authenticated, counted, retried access to one GitHub API root."""
+    """Authenticated, counted, rate-limited and retried access to one GitHub API root, for
+    one installation (or, with ``jwt``, for the App itself)."""
 
     def __init__(
         self,
@@ -76,17 +61,30 @@ class Transport:
         *,
         renew: Callable[[], None] = lambda: None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
         jwt: bool = False,
+        installation_id: int | None = None,
+        policy: BudgetPolicy | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._api_url = api_url
         self._token = token
         self._renew = renew
         self._sleep = sleep
         self._jwt = jwt
+        self.installation_id = installation_id
         self.stats = stats
+        self.budget = InstallationBudget(policy or BudgetPolicy(), clock)
+        self._places = threading.BoundedSemaphore(concurrency)
+        self._catch_up_places = threading.BoundedSemaphore(_catch_up_share(concurrency))
         self._clients: dict[str, Github] = {}
         self._etags: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def rate_limit_remaining(self) -> int | None:
+        """This installation's primary budget as last reported (less what is in flight)."""
+        return self.budget.remaining
 
     def _requester(self) -> Any:
         token = self._token()
@@ -107,6 +105,55 @@ class Transport:
                 self._clients = {token: client}
             return client.requester
 
+    def _send(
+        self,
+        priority: Priority,
+        verb: str,
+        url: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str],
+        body: Any,
+    ) -> tuple[dict[str, Any], Any]:
+        """One HTTP exchange, holding one of the installation's in-flight places; catch-up
+        work may hold only some of them, so a check never queues behind comments. The token
+        is fetched first, so a token renewal never waits behind this installation."""
+        requester = self._requester()
+        with ExitStack() as places:
+            if priority is Priority.CATCH_UP:
+                places.enter_context(self._catch_up_places)
+            places.enter_context(self._places)
+            if self.budget.hold(priority).reason:
+                # A pause began while this request queued for its place: not now.
+                raise _HeldBack
+            result: tuple[dict[str, Any], Any] = requester.requestJsonAndCheck(
+                verb, url, parameters=params, headers=headers, input=body
+            )
+            return result
+
+    def _wait_for_turn(self, operation: str, priority: Priority, verb: str) -> None:
+        """Sleep until the budget lets this request go, or raise :class:`GitHubThrottled`.
+
+        A pause that began while this request slept (another thread was refused) holds it
+        too: it takes a new turn rather than going out into the pause."""
+        while True:
+            decision = self.budget.admit(priority, verb)
+            if isinstance(decision, Refusal):
+                self.stats.record_throttled(operation, "refused")
+                raise GitHubThrottled(operation, decision.until, decision.reason)
+            if decision.wait <= 0:
+                return
+            self.stats.record_throttled(operation, "waited")
+            log.info("github %s waits %.1fs for its rate-limit turn", operation, decision.wait)
+            self._sleep(decision.wait)
+            self.budget.woke(decision.start)
+            if not self.budget.hold(priority).reason:
+                return
+
+    def _observe(self, operation: str, status: str, headers: dict[str, Any]) -> None:
+        self.budget.observe(headers)
+        remaining = _remaining(headers)
+        self.stats.record(operation, status, remaining, installation=self.installation_id)
+
     def call(
         self,
         operation: str,
@@ -116,48 +163,71 @@ class Transport:
         params: dict[str, Any] | None = None,
         body: Any = None,
         cache: bool = False,
+        priority: Priority | None = None,
     ) -> tuple[dict[str, Any], Any]:
-        """Perform one call; returns ``(headers, json)``. Raises :class:`GitHubError`."""
+        """Perform one call; returns ``(headers, json)``. Raises :class:`GitHubError`, or
+        :class:`GitHubThrottled` when the rate limits would hold the call too long.
+        ``priority`` defaults to the operation's class (:func:`budget.priority_of`)."""
+        chosen = priority or priority_of(operation)
         key = f"{url}?{sorted((params or {}).items())}" if cache else ""
         renewed = False
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        attempt = 0
+        while attempt < MAX_ATTEMPTS:
+            self._wait_for_turn(operation, chosen, verb)
             headers = {"Accept": "application/vnd.github+json"}
             cached = self._etags.get(key) if cache else None
             if cached:
                 headers["If-None-Match"] = cached[0]
             try:
-                response_headers, data = self._requester().requestJsonAndCheck(
-                    verb, url, parameters=params, headers=headers, input=body
-                )
+                response_headers, data = self._send(chosen, verb, url, params, headers, body)
+            except _HeldBack:
+                continue  # nothing was sent: take a new turn
             except GithubException as exc:
-                status = exc.status
-                remaining = _remaining(exc.headers or {})
-                self.stats.record(operation, str(status), remaining)
-                if status == 401 and not renewed and not self._jwt:
-                    renewed = True
-                    self._renew()
-                    continue
-                wait = _retry_wait(status, exc.headers or {}, exc.data, attempt)
-                if wait is not None and attempt < MAX_ATTEMPTS:
-                    log.warning("github %s answered %s; retrying in %.1fs", operation, status, wait)
-                    self._sleep(wait)
-                    continue
-                raise GitHubError(operation, status, _message(exc.data)) from None
-            remaining = _remaining(response_headers)
+                attempt += 1
+                renewed = self._after_failure(operation, chosen, exc, attempt, renewed)
+                continue
             if cached and data is None:
-                self.stats.record(operation, "304", remaining)
+                self._observe(operation, "304", response_headers)
                 return response_headers, cached[1]
-            self.stats.record(operation, "ok", remaining)
+            self._observe(operation, "ok", response_headers)
             if cache:
-                etag = _header(response_headers, "etag")
-                if etag:
-                    with self._lock:
-                        self._etags[key] = (etag, data)
-                        self._etags.move_to_end(key)
-                        while len(self._etags) > ETAG_CACHE_SIZE:
-                            self._etags.popitem(last=False)
+                self._remember(key, response_headers, data)
             return response_headers, data
         raise GitHubError(operation, 0, "retries exhausted")
+
+    def _after_failure(
+        self, operation: str, priority: Priority, exc: GithubException, attempt: int, renewed: bool
+    ) -> bool:
+        """Decide about a failed attempt: return (whether the token has been renewed) to try
+        again, or raise. A refused token is renewed once; a rate-limit answer is left to the
+        budget, whose next turn waits out the pause or gives up; 5xx are retried."""
+        status, headers = exc.status, exc.headers or {}
+        self._observe(operation, str(status), headers)
+        if status == 401 and not renewed and not self._jwt:
+            self._renew()
+            return True
+        last = attempt >= MAX_ATTEMPTS
+        if self.budget.refused(status, headers, _message(exc.data)):
+            log.warning("github %s answered %s: rate limited", operation, status)
+            if last:
+                held = self.budget.hold(priority)
+                raise GitHubThrottled(operation, held.until, held.reason) from None
+            return renewed
+        wait = _retry_wait(status, headers, exc.data, attempt)
+        if wait is None or last:
+            raise GitHubError(operation, status, _message(exc.data)) from None
+        log.warning("github %s answered %s; retrying in %.1fs", operation, status, wait)
+        self._sleep(wait)
+        return renewed
+
+    def _remember(self, key: str, headers: dict[str, Any], data: Any) -> None:
+        etag = _header(headers, "etag")
+        if etag:
+            with self._lock:
+                self._etags[key] = (etag, data)
+                self._etags.move_to_end(key)
+                while len(self._etags) > ETAG_CACHE_SIZE:
+                    self._etags.popitem(last=False)
 
     def paginate(
         self,
@@ -167,6 +237,7 @@ class Transport:
         *,
         limit: int = 0,
         cache: bool = False,
+        priority: Priority | None = None,
     ) -> list[Any]:
         """Every page of a list (``per_page=100``), up to ``limit`` items when set;
         ``cache`` revalidates each page with its ETag (a 304 costs no rate limit)."""
@@ -174,7 +245,9 @@ class Transport:
         query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
         next_url: str | None = url
         while next_url:
-            headers, data = self.call(operation, "GET", next_url, params=query, cache=cache)
+            headers, data = self.call(
+                operation, "GET", next_url, params=query, cache=cache, priority=priority
+            )
             page = data if isinstance(data, list) else data.get("files", []) if data else []
             items.extend(page)
             if limit and len(items) >= limit:
@@ -182,6 +255,12 @@ class Transport:
             next_url = _next_link(_header(headers, "link"))
             query = None
         return items
+
+
+def _catch_up_share(concurrency: int) -> int:
+    """In-flight places catch-up work may hold: all but a quarter (at least one) kept for
+    checks, or all of them when there is only one."""
+    return max(1, concurrency - max(1, concurrency // 4))
 
 
 def _header(headers: dict[str, Any], name: str) -> str | None:
@@ -203,6 +282,9 @@ def _message(data: Any) -> str:
 
 
 def _retry_wait(status: int, headers: dict[str, Any], data: Any, attempt: int) -> float | None:
+    """How long to wait before retrying a failed call, or ``None`` to give up. The transport
+    asks only about answers the budget did not take as rate limits, so in practice only the
+    5xx rule applies there; the 403/429 rule is the older, budget-less one."""
     retry_after = _header(headers, "retry-after")
     if status in (403, 429):
         if retry_after and retry_after.isdigit():

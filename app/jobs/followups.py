@@ -143,6 +143,10 @@ class AgendaMark:
     def __init__(self, services: CommandServices) -> None:
         self.services = services
 
+    def decides(self, state: ReconcileState) -> bool:
+        """Database only: runs before the check is published."""
+        return True
+
     def contribute(self, state: ReconcileState) -> None:
         snap = state.snapshot
         assert snap.number is not None

@@ -1,12 +1,18 @@
-"""The intake worker: turns recorded webhook deliveries into handler calls.
+"""The intake worker: turns recorded webhook deliveries into handler calls, on two lanes.
 
-A fixed pool of threads (handlers do blocking HTTP) claims deliveries from the
-:class:`~app.store.deliveries.DeliveryStore`, which guarantees one delivery per pull
-request at a time, in order. A handler that raises is retried with exponential backoff
-and given up (logged, the pull request's next delivery proceeds) after ``max_attempts``.
-Claims are short leases that a heartbeat renews while handlers run (see
-:mod:`app.jobs.leases`): only a dead process loses its claims, and those are picked up
-again, by another replica or by the restarted service, within one lease.
+The *check lane* claims deliveries from the :class:`~app.store.deliveries.DeliveryStore`
+(one delivery per pull request at a time, in order) and runs the handler up to the
+published check run. What the handler deferred (review requests, Jira, Slack, the sticky
+comment: see :mod:`app.pulls.later`) goes to the *follow-up lane*, and the check lane is
+free for the next delivery at once: a slow Jira or a burst of comments never delays a
+check. The delivery stays claimed until its follow-ups are done, so the pull request's
+next delivery still waits its turn.
+
+A handler or follow-up that raises is retried with exponential backoff and given up
+(logged, the pull request's next delivery proceeds) after ``max_attempts``. Claims are
+short leases that a heartbeat renews while the work runs (see :mod:`app.jobs.leases`):
+only a dead process loses its claims, and those are picked up again, by another replica
+or by the restarted service, within one lease.
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 
+from app.github.calls import GitHubThrottled
+from app.jobs.follow_up_lane import FollowUpLane
 from app.jobs.leases import LEASE_SECONDS, Heartbeat, check_lease
+from app.pulls.later import FollowUp, collecting
 from app.store.deliveries import Delivery, DeliveryStore
 
 log = logging.getLogger(__name__)
@@ -54,6 +64,8 @@ class IntakeWorker:
         handle: Handler,
         *,
         concurrency: int = 4,
+        follow_up_concurrency: int = 16,
+        follow_ups_per_installation: int = 8,
         lease_seconds: float = LEASE_SECONDS,
         heartbeat_seconds: float | None = None,
         max_attempts: int = 5,
@@ -61,7 +73,7 @@ class IntakeWorker:
         poll_interval: float = 0.5,
         owner: str | None = None,
     ) -> None:
-        if concurrency < 1:
+        if concurrency < 1 or follow_up_concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -72,6 +84,9 @@ class IntakeWorker:
         self.deliveries = deliveries
         self.handle = handle
         self.concurrency = concurrency
+        self.follow_up_concurrency = follow_up_concurrency
+        self.follow_ups_per_installation = follow_ups_per_installation
+        self._follow_up_lane: FollowUpLane | None = None
         self.lease_seconds = lease_seconds
         self.heartbeat_seconds = heartbeat
         self.max_attempts = max_attempts
@@ -85,6 +100,7 @@ class IntakeWorker:
         self._in_flight: dict[str, Delivery] = {}
         self._in_flight_lock = threading.Lock()
         self._settling_ids: set[str] = set()  # in flight, handler done, being settled
+        self._following: set[str] = set()  # check published, follow-up not yet done
         self._heartbeat: Heartbeat | None = None
 
     def __enter__(self) -> IntakeWorker:
@@ -111,6 +127,11 @@ class IntakeWorker:
             on_lost=self._lost,
         )
         self._heartbeat.start()
+        self._follow_up_lane = FollowUpLane(
+            self.follow_up_concurrency,
+            self.follow_ups_per_installation,
+            "gatehouse-follow-up",
+        )
         for index in range(self.concurrency):
             self._spawn(self._work, f"gatehouse-intake-{index}")
 
@@ -127,10 +148,15 @@ class IntakeWorker:
         processes that delivery again.
         """
         self._stopping.set()
-        self.notify()
+        self._notify_all()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if self._follow_up_lane is not None:
+            # Follow-ups already handed over finish (they are short); none is started anew
+            # once the check lane has stopped.
+            self._follow_up_lane.shutdown()
+            self._follow_up_lane = None
         if self._heartbeat is not None:
             self._heartbeat.stop()
             self._heartbeat = None
@@ -140,7 +166,14 @@ class IntakeWorker:
         return stopped
 
     def notify(self) -> None:
-        """Wake every idle thread to look for work now."""
+        """Wake one idle thread to look for work now; a thread that finds work wakes the
+        next, so a batch of deliveries spreads over the lane without every idle thread
+        racing for each one (each attempt is a write transaction)."""
+        with self._wakeup:
+            self._generation += 1
+            self._wakeup.notify()
+
+    def _notify_all(self) -> None:
         with self._wakeup:
             self._generation += 1
             self._wakeup.notify_all()
@@ -176,6 +209,7 @@ class IntakeWorker:
             if delivery is None:
                 self._idle(seen, self.poll_interval)
                 continue
+            self.notify()  # there may be more: let the next idle thread look
             with self._in_flight_lock:
                 ours = delivery.delivery_id in self._in_flight
                 if not ours:
@@ -191,19 +225,44 @@ class IntakeWorker:
             self._process(delivery)
 
     def _process(self, delivery: Delivery) -> None:
+        """Run the handler up to its check; hand its follow-ups to the other lane."""
         try:
-            try:
+            with collecting() as follow_ups:
                 self.handle(delivery)
-            except Exception as exc:
-                self._mark_settling(delivery.delivery_id)
-                self._failed(delivery, exc)
-            else:
-                self._mark_settling(delivery.delivery_id)
-                if not self.deliveries.complete(delivery.delivery_id, self.owner):
-                    log.warning(
-                        "intake: delivery %s finished after its claim was lost",
-                        delivery.delivery_id,
-                    )
+        except Exception as exc:
+            self._settle(delivery, exc)
+            return
+        lane = self._follow_up_lane
+        if follow_ups and lane is not None:
+            with self._in_flight_lock:
+                self._following.add(delivery.delivery_id)
+            try:
+                lane.submit(delivery.installation_id, lambda: self._follow_up(delivery, follow_ups))
+                return
+            except RuntimeError:  # the lane is shutting down: finish here
+                pass
+        self._follow_up(delivery, follow_ups)
+
+    def _follow_up(self, delivery: Delivery, follow_ups: list[FollowUp]) -> None:
+        try:
+            for work in follow_ups:
+                work()
+        except Exception as exc:
+            self._settle(delivery, exc)
+        else:
+            self._settle(delivery, None)
+
+    def _settle(self, delivery: Delivery, error: Exception | None) -> None:
+        """Complete the delivery, or schedule its retry; then it is no longer ours."""
+        try:
+            self._mark_settling(delivery.delivery_id)
+            if error is not None:
+                self._failed(delivery, error)
+            elif not self.deliveries.complete(delivery.delivery_id, self.owner):
+                log.warning(
+                    "intake: delivery %s finished after its claim was lost",
+                    delivery.delivery_id,
+                )
         except Exception:
             # The store is unreachable: the lease will expire and the delivery run again.
             log.exception("intake: cannot settle delivery %s", delivery.delivery_id)
@@ -211,6 +270,7 @@ class IntakeWorker:
             with self._in_flight_lock:
                 del self._in_flight[delivery.delivery_id]
                 self._settling_ids.discard(delivery.delivery_id)
+                self._following.discard(delivery.delivery_id)
 
     def _mark_settling(self, delivery_id: str) -> None:
         # Settling takes milliseconds, well within the lease: stop renewing, so that the
@@ -221,6 +281,16 @@ class IntakeWorker:
     def _failed(self, delivery: Delivery, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR]
         name = f"{delivery.event}.{delivery.action}" if delivery.action else delivery.event
+        if isinstance(exc, GitHubThrottled):
+            until = datetime.fromtimestamp(exc.until, UTC)
+            log.info(
+                "intake: delivery %s (%s) held back by GitHub's rate limits until %s",
+                delivery.delivery_id,
+                name,
+                until.isoformat(),
+            )
+            self.deliveries.postpone(delivery.delivery_id, self.owner, error, until)
+            return
         if delivery.attempts >= self.max_attempts:
             log.error(
                 "intake: giving up on delivery %s (%s, %s) after %d attempts: %s",
@@ -244,6 +314,11 @@ class IntakeWorker:
             error,
         )
         self.deliveries.retry(delivery.delivery_id, self.owner, error, delay)
+
+    def following_up(self) -> int:
+        """Deliveries whose check is out and whose follow-up is running or queued."""
+        with self._in_flight_lock:
+            return len(self._following)
 
     def _held(self) -> list[str]:
         with self._in_flight_lock:

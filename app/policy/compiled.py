@@ -1,47 +1,77 @@
 """Rules compiled once for fast, repeated evaluation.
 
 A service evaluates the same rules thousands of times; ``compile_rules`` builds the path
-index and the line regexes once and the result is reused for every pull request.
+index once and the result is reused for every pull request. ``gatehouse check`` pickles a
+:class:`Compiled` rule set between runs (:mod:`app.policy.rules_cache`): what it pickles
+is plain data and regular-expression sources, each compiled on first use.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from app.policy.detectors.base import Finding
 from app.policy.detectors.run import FileDetections
 from app.policy.diff import LineChange, changed_lines
 from app.policy.matcher import PathMatcher, RuleSelector
-from app.policy.model import Rule, RuleSet
 from app.policy.result import DetectorNote, FileMatch, LineHit
 from app.policy.snapshot import ChangedFile
+from app.policy.views import RuleSetView, RuleView
+
+if TYPE_CHECKING:
+    from app.policy.model import RuleSet
 
 MAX_LINE_HITS_PER_FILE = 200
 
+RuleSetT = TypeVar("RuleSetT", bound=RuleSetView, covariant=True)
 
-@dataclass(frozen=True)
+
 class _LineRule:
-    rule: Rule
-    regexes: tuple[re.Pattern[str], ...]
+    """A rule's ``changed_lines``, compiled when a file first needs them."""
+
+    __slots__ = ("_regexes", "patterns", "rule")
+
+    def __init__(self, rule: RuleView, patterns: tuple[str, ...]) -> None:
+        self.rule = rule
+        self.patterns = patterns
+        self._regexes: tuple[re.Pattern[str], ...] | None = None
+
+    @property
+    def regexes(self) -> tuple[re.Pattern[str], ...]:
+        if self._regexes is None:
+            self._regexes = tuple(re.compile(p) for p in self.patterns)
+        return self._regexes
+
+    def __getstate__(self) -> tuple[RuleView, tuple[str, ...]]:
+        return self.rule, self.patterns
+
+    def __setstate__(self, state: tuple[RuleView, tuple[str, ...]]) -> None:
+        self.rule, self.patterns = state
+        self._regexes = None
 
 
-class CompiledRules:
-    """A :class:`RuleSet` with its path index and regexes built."""
+class Compiled(Generic[RuleSetT]):
+    """A rule set (anything :class:`RuleSetView` describes) with its path index built."""
 
-    def __init__(self, ruleset: RuleSet) -> None:
-        self.ruleset = ruleset
+    def __init__(self, ruleset: RuleSetT) -> None:
+        self._ruleset = ruleset
         self._matcher = PathMatcher(
             [RuleSelector(r.id, tuple(r.paths), tuple(r.exclude_paths)) for r in ruleset.rules]
         )
         self._rules = {rule.id: rule for rule in ruleset.rules}
         self._line_rules = {
-            rule.id: _LineRule(rule, tuple(re.compile(p) for p in rule.changed_lines))
+            rule.id: _LineRule(rule, tuple(rule.changed_lines))
             for rule in ruleset.rules
             if rule.changed_lines
         }
         self._detect_rules = {rule.id: tuple(rule.detect) for rule in ruleset.rules if rule.detect}
+        self._path_rules = frozenset(self._rules).difference(self._line_rules, self._detect_rules)
+
+    @property
+    def ruleset(self) -> RuleSetT:
+        return self._ruleset
 
     def rules_for_paths(self, paths: Iterable[str]) -> tuple[str, ...]:
         """Ids of rules whose path selectors pick any of ``paths``, in rule order."""
@@ -58,10 +88,21 @@ class CompiledRules:
     def file_matches_and_notes(
         self, changed: ChangedFile
     ) -> tuple[list[tuple[str, FileMatch]], list[DetectorNote]]:
-        """The rules the file triggers, and what detectors saw where a rule did not fire."""
-        rule_ids = self.rules_for_paths(changed.paths)
+        """The rules the file triggers, and what detectors saw where a rule did not fire.
+
+        Every rule that the path alone decides shares one :class:`FileMatch` per file.
+        """
+        previous = changed.previous_path
+        if previous and previous != changed.path:
+            rule_ids = self.rules_for_paths((changed.path, previous))
+        else:
+            rule_ids = self._matcher.match(changed.path)
         if not rule_ids:
             return [], []
+        if self._path_rules.issuperset(rule_ids):
+            found = self._match(changed, "path")
+            return [(rule_id, found) for rule_id in rule_ids], []
+        by_path: FileMatch | None = None
         results: list[tuple[str, FileMatch]] = []
         lines: list[LineChange] | None = None
         detections: FileDetections | None = None
@@ -80,7 +121,8 @@ class CompiledRules:
                 if line_rule is None:
                     continue
             if line_rule is None:
-                results.append((rule_id, self._match(changed, "path")))
+                by_path = by_path or self._match(changed, "path")
+                results.append((rule_id, by_path))
                 continue
             if changed.patch is None:
                 if changed.patch_unavailable:
@@ -109,13 +151,14 @@ class CompiledRules:
         hits: tuple[LineHit, ...] = (),
         findings: tuple[Finding, ...] = (),
     ) -> FileMatch:
+        # Positional: one is made per matched file, thousands for a large change.
         return FileMatch(
-            path=changed.path,
-            status=str(changed.status),
-            previous_path=changed.previous_path,
-            reason=reason,  # type: ignore[arg-type]
-            lines=hits,
-            findings=findings,
+            changed.path,
+            str(changed.status),
+            changed.previous_path,
+            reason,  # type: ignore[arg-type]
+            hits,
+            findings,
         )
 
     def governs(self, group: str, path: str, matched_paths: frozenset[str]) -> bool:
@@ -150,6 +193,10 @@ def _scan(
         if len(hits) >= MAX_LINE_HITS_PER_FILE:
             break
     return tuple(hits)
+
+
+class CompiledRules(Compiled["RuleSet"]):
+    """The service's validated :class:`app.policy.model.RuleSet`, compiled."""
 
 
 def compile_rules(ruleset: RuleSet) -> CompiledRules:

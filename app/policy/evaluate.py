@@ -7,10 +7,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from app.policy.compiled import CompiledRules, compile_rules
-from app.policy.model import RuleSet
+from app.policy.compiled import Compiled
 from app.policy.result import (
     Conclusion,
     DetectorNote,
@@ -23,29 +22,32 @@ from app.policy.result import (
 )
 from app.policy.reviews import judge_reviews
 from app.policy.snapshot import ChangedFile, Override, PullSnapshot
+from app.policy.views import RuleSetView, approvals_needed
 
 
-@dataclass
-class _Accumulator:
-    files: list[FileMatch] = field(default_factory=list)
-
-
-def match_files(compiled: CompiledRules, files: Iterable[ChangedFile]) -> tuple[RuleMatch, ...]:
+def match_files(
+    compiled: Compiled[RuleSetView], files: Iterable[ChangedFile]
+) -> tuple[RuleMatch, ...]:
     """Match changed files to rules; lines are scanned only where a rule needs them."""
     return match_files_with_notes(compiled, files)[0]
 
 
 def match_files_with_notes(
-    compiled: CompiledRules, files: Iterable[ChangedFile]
+    compiled: Compiled[RuleSetView], files: Iterable[ChangedFile]
 ) -> tuple[tuple[RuleMatch, ...], tuple[DetectorNote, ...]]:
     """The rules the files trigger, and notes on files detectors read without a match."""
-    hits: dict[str, _Accumulator] = {}
+    hits: dict[str, list[FileMatch]] = {}
     notes: list[DetectorNote] = []
     for changed in files:
         found_here, noted = compiled.file_matches_and_notes(changed)
         for rule_id, found in found_here:
-            hits.setdefault(rule_id, _Accumulator()).files.append(found)
-        notes += noted
+            files_of_rule = hits.get(rule_id)
+            if files_of_rule is None:
+                hits[rule_id] = [found]
+            else:
+                files_of_rule.append(found)
+        if noted:
+            notes += noted
     _cancel_moves(hits)
     matches = []
     for rule in compiled.ruleset.rules:
@@ -55,16 +57,16 @@ def match_files_with_notes(
                     rule_id=rule.id,
                     title=rule.title,
                     group=rule.group,
-                    approvals=compiled.ruleset.approvals_for(rule),
+                    approvals=approvals_needed(compiled.ruleset, rule),
                     jira=rule.jira and not rule.advisory,
-                    files=tuple(hits[rule.id].files),
+                    files=tuple(hits[rule.id]),
                     advisory=rule.advisory,
                 )
             )
     return tuple(matches), tuple(notes)
 
 
-def _cancel_moves(hits: dict[str, _Accumulator]) -> None:
+def _cancel_moves(hits: dict[str, list[FileMatch]]) -> None:
     """Drop findings that one file adds and another removes under the same key.
 
     A subject constant moved from ``main.go`` to ``constants.go`` is reported as removed in
@@ -72,8 +74,8 @@ def _cancel_moves(hits: dict[str, _Accumulator]) -> None:
     with no evidence no longer triggers the rule.
     """
     sides: dict[tuple[str, str], set[str]] = {}
-    for acc in hits.values():
-        for found in acc.files:
+    for files_of_rule in hits.values():
+        for found in files_of_rule:
             for finding in found.findings:
                 verb = finding.kind.rpartition(".")[2]
                 if finding.key is not None and verb in ("added", "removed"):
@@ -83,7 +85,7 @@ def _cancel_moves(hits: dict[str, _Accumulator]) -> None:
         return
     for rule_id in list(hits):
         kept: list[FileMatch] = []
-        for found in hits[rule_id].files:
+        for found in hits[rule_id]:
             if found.reason != "detected":
                 kept.append(found)
                 continue
@@ -93,19 +95,19 @@ def _cancel_moves(hits: dict[str, _Accumulator]) -> None:
             if left:
                 kept.append(replace(found, findings=left))
         if kept:
-            hits[rule_id].files = kept
+            hits[rule_id] = kept
         else:
             del hits[rule_id]
 
 
-def _assumed_matches(ruleset: RuleSet, matched: set[str]) -> list[RuleMatch]:
+def _assumed_matches(ruleset: RuleSetView, matched: set[str]) -> list[RuleMatch]:
     """Rules that unseen files might match, when GitHub truncated the file list."""
     return [
         RuleMatch(
             rule_id=rule.id,
             title=rule.title,
             group=rule.group,
-            approvals=ruleset.approvals_for(rule),
+            approvals=approvals_needed(ruleset, rule),
             jira=rule.jira,
             files=(),
             assumed=True,
@@ -116,10 +118,10 @@ def _assumed_matches(ruleset: RuleSet, matched: set[str]) -> list[RuleMatch]:
 
 
 def evaluate(
-    ruleset: RuleSet, snapshot: PullSnapshot, compiled: CompiledRules | None = None
+    ruleset: RuleSetView, snapshot: PullSnapshot, compiled: Compiled[RuleSetView] | None = None
 ) -> Evaluation:
     """The decision for one pull request. Never fails open: unknowns count against it."""
-    compiled = compiled or compile_rules(ruleset)
+    compiled = compiled or Compiled(ruleset)
     found, notes = match_files_with_notes(compiled, snapshot.files)
     matches = [m for m in found if not m.advisory]
     advisories = tuple(m for m in found if m.advisory)
@@ -153,7 +155,7 @@ def evaluate(
 
 
 def _suggestions(
-    ruleset: RuleSet, advisories: tuple[RuleMatch, ...], required: set[str]
+    ruleset: RuleSetView, advisories: tuple[RuleMatch, ...], required: set[str]
 ) -> tuple[Suggestion, ...]:
     """Groups named by advisory rules only; a group already required is not suggested."""
     by_group: dict[str, list[str]] = {}
@@ -177,7 +179,7 @@ def _once_per_file(notes: tuple[DetectorNote, ...]) -> tuple[DetectorNote, ...]:
 
 
 def _requirements(
-    compiled: CompiledRules, snapshot: PullSnapshot, matches: list[RuleMatch]
+    compiled: Compiled[RuleSetView], snapshot: PullSnapshot, matches: list[RuleMatch]
 ) -> tuple[GroupRequirement, ...]:
     ruleset = compiled.ruleset
     by_group: dict[str, list[RuleMatch]] = {}
@@ -192,8 +194,11 @@ def _requirements(
         members = {m.github.lower() for m in group.members}
         members |= {login.lower() for login in snapshot.group_members.get(group_id, frozenset())}
         needed = max(found.approvals for found in group_matches)
-        matched_paths = frozenset(
-            path for found in group_matches for f in found.files for path in _names(f)
+        # Only reviews ask what the group governs; without any, skip collecting paths.
+        matched_paths = (
+            frozenset(path for found in group_matches for f in found.files for path in _names(f))
+            if snapshot.reviews
+            else frozenset()
         )
 
         def governs(path: str, g: str = group_id, m: frozenset[str] = matched_paths) -> bool:

@@ -7,13 +7,14 @@ so one run of ``gatehouse rules validate`` shows everything to fix.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.policy import model
 from app.policy.model import RepoRulesFile, Rule, RuleSet, RulesFile, Settings
+from app.policy.rules_files import RulesSource, decode, read_rules_dir
 from app.policy.validation import (
     RulesError,
     RulesIssue,
@@ -29,6 +30,7 @@ __all__ = [
     "RulesIssue",
     "apply_repo_rules",
     "load_rules_dir",
+    "load_rules_sources",
     "rules_json_schema",
 ]
 
@@ -40,13 +42,13 @@ class _Parsed:
     content: RulesFile
 
 
-def _read(paths: Iterable[Path], root: Path) -> tuple[list[_Parsed], list[RulesIssue]]:
+def _read(sources: Iterable[RulesSource]) -> tuple[list[_Parsed], list[RulesIssue]]:
     parsed: list[_Parsed] = []
     issues: list[RulesIssue] = []
-    for path in paths:
-        name = str(path)
+    for source in sources:
+        name = source.name
         try:
-            doc = parse_yaml(path.read_text(encoding="utf-8"))
+            doc = parse_yaml(decode(source))
         except SourceError as exc:
             issues.append(RulesIssue(name, exc.line, exc.message))
             continue
@@ -62,13 +64,12 @@ def _read(paths: Iterable[Path], root: Path) -> tuple[list[_Parsed], list[RulesI
 
 def load_rules_dir(directory: Path) -> RuleSet:
     """Read every ``*.yml``/``*.yaml`` file of ``directory`` and merge them strictly."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise RulesError([RulesIssue(str(directory), 1, "the rules directory does not exist")])
-    files = sorted(p for p in directory.iterdir() if p.suffix in {".yml", ".yaml"} and p.is_file())
-    if not files:
-        raise RulesError([RulesIssue(str(directory), 1, "no *.yml or *.yaml rules files found")])
-    parsed, issues = _read(files, directory)
+    return load_rules_sources(directory, read_rules_dir(directory))
+
+
+def load_rules_sources(directory: Path, sources: Sequence[RulesSource]) -> RuleSet:
+    """Validate and merge the files :func:`read_rules_dir` read from ``directory``."""
+    parsed, issues = _read(sources)
     settings: Settings | None = None
     groups: dict[str, model.Group] | None = None
     owner: dict[str, str] = {}

@@ -7,34 +7,17 @@ not hide the problems of the others.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from app.policy import model
+from app.policy.issues import RulesError, RulesIssue
 from app.policy.model import Group, RepoRulesFile, RepoSettings, Rule, RulesFile, Settings
 from app.policy.patterns import PatternError, compile_pattern
 from app.policy.yamlsource import Location, SourceDocument
 
-
-@dataclass(frozen=True, slots=True)
-class RulesIssue:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class RulesError(ValueError):
-    """The rules cannot be used; ``issues`` lists every problem found."""
-
-    def __init__(self, issues: Sequence[RulesIssue]) -> None:
-        self.issues = tuple(issues)
-        super().__init__("\n".join(str(issue) for issue in self.issues))
+__all__ = ["RulesError", "RulesIssue", "check_patterns", "validate_file"]
 
 
 def _vocabulary() -> list[str]:

@@ -1,7 +1,9 @@
 """The seam through which Jira, Slack and the SLA clocks take part in a reconcile.
 
 An extension reads the evaluation and adds to what the pull request shows (the ticket,
-due times, notes); it never changes the evaluation itself.
+due times, notes). Extensions that can change the decision, or that cost no network call,
+run before the check is published (:meth:`PullExtension.decides`); the others run after
+it, so a slow Jira or Slack never delays the check.
 """
 
 from __future__ import annotations
@@ -34,5 +36,9 @@ class ReconcileState:
 
 
 class PullExtension(Protocol):
+    def decides(self, state: ReconcileState) -> bool:
+        """True when this extension runs before the check is published: it may change the
+        evaluation, or it only reads and writes gatehouse's own database."""
+
     def contribute(self, state: ReconcileState) -> None:
         """Act on the evaluation (create a ticket, start a clock) and describe it."""

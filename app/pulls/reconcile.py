@@ -1,19 +1,24 @@
 """Bring one pull request's outputs in line with the rules: the single path every event
 that concerns a pull request goes through.
 
-Order: the check run goes ``in_progress`` first; then rules, snapshot, evaluation; then
-reviewers, extensions (Jira, Slack, clocks), the check's result and the sticky comment.
-Any error on the way leaves the check failed with the reason (never green when
-undecided) and is raised again so the delivery is retried.
+Two stages. First the decision: rules, snapshot, evaluation, who is to be asked, the SLA
+clocks, and the check run published completed (one call for a new head commit). Then the
+follow-up, handed to :func:`app.pulls.later.defer`: review requests, Jira and Slack, the
+sticky comment, and the check's text brought up to date when the follow-up changed it
+(a new ticket key). Nothing in the follow-up can change the conclusion: an extension that
+could (``require_key``) runs in the first stage. Any error leaves the check failed with
+the reason (never green when undecided) and is raised again so the delivery is retried.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.github.budget import Priority
+from app.github.calls import GitHubThrottled
 from app.github.client import InstallationClient
 from app.github.snapshot import build_snapshot
 from app.policy.evaluate import evaluate, failed_evaluation
@@ -21,13 +26,14 @@ from app.policy.result import Evaluation
 from app.policy.snapshot import Override, PullSnapshot
 from app.pulls.check_publisher import CheckPublisher
 from app.pulls.extension import PullExtension, ReconcileState
+from app.pulls.later import collecting, defer, hand_on
 from app.pulls.repo_rules import RepoRulesSource
 from app.pulls.reviewers import ReviewerRequester, ReviewRequests
 from app.pulls.rules_provider import RulesProvider
 from app.pulls.sticky import StickyComment
 from app.render.check_run import render_check_run
 from app.render.comment import MARKER, render_comment
-from app.render.context import PullContext
+from app.render.context import PullContext, TicketInfo
 from app.render.data import evaluation_to_dict
 from app.store import AuditLog, RecordStore
 
@@ -35,6 +41,16 @@ log = logging.getLogger("gatehouse.reconcile")
 FRESH_TRIGGERS = frozenset(
     {"check_run.rerequested", "check_run.requested_action", "check_suite.rerequested", "/recheck"}
 )
+
+
+@dataclass(frozen=True)
+class Published:
+    """The check run the decision stage published, for the follow-up to bring up to date."""
+
+    run_id: int
+    details: str
+    unknown: bool
+    trigger: str
 
 
 @dataclass
@@ -48,6 +64,9 @@ class Reconciler:
     public_url: str
     extensions: Sequence[PullExtension] = field(default_factory=list)
     repo_rules: RepoRulesSource = field(default_factory=RepoRulesSource)
+    # Called with (repository, number, epoch seconds) when GitHub's rate limits hold the
+    # follow-up back: it is done again then, by a timer; without one the error is raised.
+    retry_later: Callable[[str, int, float], None] | None = None
 
     def details_url(self, repo: str, number: int) -> str:
         return f"{self.public_url}/pulls/{repo}/{number}"
@@ -68,30 +87,35 @@ class Reconciler:
         # A pull request gatehouse has handled before has everything it created recorded;
         # only one it has no record of (installed later, database restored) is looked up.
         unknown = not new_pull and "check_runs" not in self.records.load(repo, number)
-        run_id = self.checks.start(client, repo, number, head_sha, details, look_up=unknown)
-        try:
-            return self._evaluate_and_publish(
-                client,
-                repo,
-                pull,
-                run_id,
-                details,
-                default_branch,
-                unknown,
-                trigger,
-                fetch_reviews=not new_pull,
-            )
-        except Exception as exc:
-            log.exception("evaluating %s#%s failed", repo, number)
-            self.checks.fail(client, repo, run_id, _reason(exc), details)
-            raise
+        with collecting() as follow_ups:
+            try:
+                evaluation = self._decide(
+                    client,
+                    repo,
+                    pull,
+                    details,
+                    default_branch,
+                    unknown,
+                    trigger,
+                    fetch_reviews=not new_pull,
+                )
+            except GitHubThrottled:
+                raise  # GitHub takes no write now, a failed check included: later
+            except Exception as exc:
+                log.exception("evaluating %s#%s failed", repo, number)
+                self.checks.fail(
+                    client, repo, number, head_sha, _reason(exc), details, look_up=unknown
+                )
+                raise
+        # A failing follow-up leaves the published decision as it is: it is retried.
+        hand_on(follow_ups)
+        return evaluation
 
-    def _evaluate_and_publish(
+    def _decide(
         self,
         client: InstallationClient,
         repo: str,
         pull: dict[str, Any],
-        run_id: int,
         details: str,
         default_branch: str,
         unknown: bool,
@@ -100,6 +124,7 @@ class Reconciler:
         fetch_reviews: bool,
     ) -> Evaluation:
         number = int(pull["number"])
+        head_sha = pull["head"]["sha"]
         doc = self.records.load(repo, number)
         fresh = trigger in FRESH_TRIGGERS
         repo_file = self.repo_rules.read(client, repo, default_branch, fresh=fresh)
@@ -107,12 +132,11 @@ class Reconciler:
         draft = bool(pull.get("draft"))
         if loaded.compiled is None:
             evaluation = failed_evaluation(loaded.error or "the rules could not be loaded")
-            output = render_check_run(evaluation, PullContext(details_url=details))
-            self.checks.finish(client, repo, run_id, output, details, number)
-            self._publish_comment(
-                client, repo, number, evaluation, PullContext(details_url=details), unknown
-            )
+            context = PullContext(details_url=details)
+            output = render_check_run(evaluation, context)
+            self.checks.publish(client, repo, number, head_sha, output, details, look_up=unknown)
             self._remember(repo, number, pull, evaluation, PullContext(), trigger)
+            defer(lambda: self._publish_comment(client, repo, number, evaluation, context, unknown))
             return evaluation
         compiled = loaded.compiled
         snapshot = build_snapshot(
@@ -125,23 +149,76 @@ class Reconciler:
         )
         evaluation = evaluate(compiled.ruleset, snapshot, compiled)
         requests = (
-            self.reviewers.request(client, compiled.ruleset, snapshot, evaluation)
+            self.reviewers.plan(compiled.ruleset, snapshot, evaluation)
             if not draft and evaluation.requirements
             else ReviewRequests(asked={g: tuple(v) for g, v in doc.get("requested", {}).items()})
         )
         state = ReconcileState(
             client, compiled.ruleset, snapshot, evaluation, pull, requests, draft
         )
+        later = [extension for extension in self.extensions if not extension.decides(state)]
+        if later and doc.get("ticket_view"):
+            # Shown as the last follow-up left it, so that an unchanged ticket costs no
+            # second update of the check once the follow-up has run.
+            state.ticket = TicketInfo(**doc["ticket_view"])
         for extension in self.extensions:
-            extension.contribute(state)
-        evaluation = state.evaluation
+            if extension not in later:
+                extension.contribute(state)
         context = self._context(repo, number, pull, snapshot, state, details)
-        self.checks.finish(
-            client, repo, run_id, render_check_run(evaluation, context), details, number
+        output = render_check_run(state.evaluation, context)
+        run_id = self.checks.publish(
+            client, repo, number, head_sha, output, details, look_up=unknown, again=fresh
         )
-        self._publish_comment(client, repo, number, evaluation, context, unknown)
-        self._remember(repo, number, pull, evaluation, context, trigger)
-        return evaluation
+        self._remember(repo, number, pull, state.evaluation, context, trigger)
+        published = Published(run_id, details, unknown, trigger)
+        defer(lambda: self._follow_up(state, later, published))
+        return state.evaluation
+
+    def _follow_up(
+        self, state: ReconcileState, later: list[PullExtension], published: Published
+    ) -> None:
+        """Everything the check does not wait for; the check's text is updated only when
+        it changed (a ticket created, a review request refused)."""
+        snap = state.snapshot
+        assert snap.number is not None
+        try:
+            with self.records.batched():
+                self._complete(state, later, published)
+        except GitHubThrottled as exc:
+            if self.retry_later is None:
+                raise
+            log.info(
+                "follow-up of %s#%s held back by GitHub's rate limits until %.0f: %s",
+                snap.repository,
+                snap.number,
+                exc.until,
+                exc.message,
+            )
+            self.retry_later(snap.repository, snap.number, exc.until)
+
+    def _complete(
+        self, state: ReconcileState, later: list[PullExtension], published: Published
+    ) -> None:
+        snap = state.snapshot
+        assert snap.number is not None
+        repo, number, client = snap.repository, snap.number, state.client
+        self.reviewers.send(client, repo, number, state.requests)
+        for extension in later:
+            extension.contribute(state)
+        context = self._context(repo, number, state.pull, snap, state, published.details)
+        # The decision is out; what the follow-up adds (the ticket, a refused request)
+        # reaches the check as catch-up work, and only if the text changed.
+        self.checks.finish(
+            client,
+            repo,
+            published.run_id,
+            render_check_run(state.evaluation, context),
+            published.details,
+            number,
+            priority=Priority.CATCH_UP,
+        )
+        self._publish_comment(client, repo, number, state.evaluation, context, published.unknown)
+        self._remember(repo, number, state.pull, state.evaluation, context, published.trigger)
 
     def show_closed(self, client: InstallationClient, repo: str, number: int, note: str) -> None:
         """Bring the sticky comment of a closed pull request up to date with ``note``."""

@@ -24,11 +24,15 @@ log = logging.getLogger("gatehouse.reviewers")
 
 @dataclass
 class ReviewRequests:
-    """Who is asked, per group, for display (``@login`` or ``@org/team``)."""
+    """Who is asked, per group, for display (``@login`` or ``@org/team``); ``users`` and
+    ``teams`` are the requests still to be sent to GitHub."""
 
     asked: dict[str, tuple[str, ...]] = field(default_factory=dict)
     assignees: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    users: list[str] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)
+    already: frozenset[str] = frozenset()
 
 
 class ReviewerRequester:
@@ -51,21 +55,16 @@ class ReviewerRequester:
             return None
         return self.assignments.assign(snapshot.repository, snapshot.number, group_id, chosen)
 
-    def request(
-        self,
-        client: InstallationClient,
-        ruleset: RuleSet,
-        snapshot: PullSnapshot,
-        evaluation: Evaluation,
+    def plan(
+        self, ruleset: RuleSet, snapshot: PullSnapshot, evaluation: Evaluation
     ) -> ReviewRequests:
+        """Who is (or will be) asked for each group, without calling GitHub: the check is
+        published with this, and :meth:`send` makes the requests afterwards."""
         assert snapshot.number is not None
-        repo, number = snapshot.repository, snapshot.number
-        doc = self.records.load(repo, number)
+        doc = self.records.load(snapshot.repository, snapshot.number)
         already: dict[str, list[str]] = doc.get("requested", {})
         reviewed = {r.reviewer.lower() for r in snapshot.reviews}
-        result = ReviewRequests()
-        users: list[str] = []
-        teams: list[str] = []
+        result = ReviewRequests(already=frozenset(already))
         for req in evaluation.requirements:
             group = ruleset.groups[req.group]
             assignee = self.assignee(ruleset, snapshot, req.group) if group.members else None
@@ -77,36 +76,39 @@ class ReviewerRequester:
             if req.satisfied or req.blocked_by:
                 continue
             if group.github_team:
-                slug = group.github_team.split("/", 1)[1]
-                teams.append(slug)
+                result.teams.append(group.github_team.split("/", 1)[1])
                 result.asked[req.group] = (f"@{group.github_team}",)
             elif assignee and assignee.lower() not in reviewed:
-                users.append(assignee)
+                result.users.append(assignee)
                 result.asked[req.group] = (f"@{assignee}",)
             elif not assignee:
                 result.notes.append(f"{req.name} has no member other than the author to ask.")
-        if users or teams:
+        return result
+
+    def send(
+        self, client: InstallationClient, repo: str, number: int, plan: ReviewRequests
+    ) -> None:
+        """Make the planned requests and remember them, so no push asks again. A request
+        GitHub refuses for good is recorded too (with a note), so no event asks again."""
+        if plan.users or plan.teams:
             try:
-                client.request_reviewers(repo, number, sorted(set(users)), sorted(set(teams)))
+                client.request_reviewers(
+                    repo, number, sorted(set(plan.users)), sorted(set(plan.teams))
+                )
             except GitHubError as exc:
                 if exc.status != 422:
                     raise
-                # Refused for good (not a collaborator, say): record it, so the next
-                # event does not spend a call asking again.
+                # Refused for good (not a collaborator, say).
                 log.warning("review request on %s#%s refused: %s", repo, number, exc.message)
-                result.notes.append(f"GitHub refused the review request: {exc.message}")
-                refused: dict[str, list[str]] = {g: [] for g in result.asked if g not in already}
-                for group_id in refused:
-                    result.asked[group_id] = ()
-                self.records.update(
-                    repo, number, lambda d: d.setdefault("requested", {}).update(refused)
-                )
-                return result
-        newly = {g: list(v) for g, v in result.asked.items() if g not in already}
+                plan.notes.append(f"GitHub refused the review request: {exc.message}")
+                for group_id in plan.asked:
+                    if group_id not in plan.already:
+                        plan.asked[group_id] = ()
+        newly = {g: list(v) for g, v in plan.asked.items() if g not in plan.already}
+        plan.users, plan.teams = [], []
         if newly:
 
             def put(document: dict[str, Any]) -> None:
                 document.setdefault("requested", {}).update(newly)
 
             self.records.update(repo, number, put)
-        return result

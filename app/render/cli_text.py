@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from app.policy.model import RuleSet
+from typing import TYPE_CHECKING
+
 from app.policy.result import Evaluation, FileMatch, RuleMatch
+
+if TYPE_CHECKING:  # the model (pydantic) stays unloaded in a cached `gatehouse check`
+    from app.policy.model import RuleSet
 
 MAX_FILES = 10
 MAX_LINES = 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from app.sandbox.fake_github import FileChange, GitHubState, deliver, serve_gith
 from app.sandbox.fake_github import payloads as hooks
 from app.sandbox.fake_jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, JiraState, create_jira_app
 from app.sandbox.fake_slack import DEFAULT_TOKEN, SlackState, create_slack_app
+from app.sandbox.latency import Observer, WithLatency
 from app.sandbox.server import ServerThread
 from app.settings import SHIPPED_RULES, ServiceSettings
 from app.web.app import create_app
@@ -67,6 +69,16 @@ class SandboxOptions:
     # False: only the fakes run; gatehouse is started apart (a `gatehouse serve` process
     # configured from ``Sandbox.settings``).
     service: bool = True
+    # Seconds each fake waits before answering ("github", "jira", "slack"), as the real
+    # services do over the network; and an observer of every request GitHub answers.
+    latency: dict[str, float] = field(default_factory=dict)
+    observe_github: Observer | None = None
+    # A fake that answers only while its gate is open ("jira", "slack"): a test holds
+    # Jira or Slack back to watch what does not wait for them.
+    gates: dict[str, threading.Event] = field(default_factory=dict)
+    # More service settings by their environment names, e.g.
+    # {"GATEHOUSE_GITHUB_WRITES_PER_MINUTE": 6}.
+    settings: dict[str, object] = field(default_factory=dict)
 
 
 class Sandbox:
@@ -104,10 +116,15 @@ class Sandbox:
         private_pem, public_pem = generate_key()
         self._populate(public_pem)
         github = self._stack.enter_context(
-            serve_github(self.github, contract=self.options.check_contract)
+            serve_github(
+                self.github,
+                contract=self.options.check_contract,
+                wrap=self._network("github", self.options.observe_github),
+            )
         )
-        jira = self._serve(create_jira_app(self.jira)) if self.options.jira else None
-        slack = self._serve(create_slack_app(self.slack)) if self.options.slack else None
+        jira_app, slack_app = create_jira_app(self.jira), create_slack_app(self.slack)
+        jira = self._serve(self._network("jira")(jira_app)) if self.options.jira else None
+        slack = self._serve(self._network("slack")(slack_app)) if self.options.slack else None
         database = self.options.database_url or f"sqlite:///{self.workdir / 'gatehouse.db'}"
         settings = ServiceSettings(
             GITHUB_APP_ID=APP_ID,
@@ -124,6 +141,7 @@ class Sandbox:
             SLACK_API_URL=slack.url if slack else "https://slack.invalid/api",
             GATEHOUSE_WORKERS=self.options.workers,
             _env_file=None,
+            **self.options.settings,  # type: ignore[arg-type]
         )
         self.settings = settings
         if self.options.service:
@@ -142,6 +160,14 @@ class Sandbox:
         self._boot()
         if not process:
             self.service.worker.stop(timeout=5)
+
+    def _network(self, name: str, observe: Observer | None = None) -> Callable[[Any], Any]:
+        """The fake ``name`` as the service sees it over the network (its latency)."""
+        seconds = self.options.latency.get(name, 0.0)
+        gate = self.options.gates.get(name)
+        if not seconds and observe is None and gate is None:
+            return lambda app: app
+        return lambda app: WithLatency(app, seconds, observe, gate=gate)
 
     def _serve(self, app: Any) -> ServerThread:
         server = ServerThread(app).start()

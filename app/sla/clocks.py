@@ -54,6 +54,10 @@ class SlaClocks:
         self.now = now
         self._calendars: dict[str, BusinessCalendar] = {}
 
+    def decides(self, state: ReconcileState) -> bool:
+        """Database only: runs before the check is published."""
+        return True
+
     def contribute(self, state: ReconcileState) -> None:
         snap = state.snapshot
         assert snap.number is not None

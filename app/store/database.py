@@ -58,13 +58,24 @@ class Database:
     manual clock to move time without sleeping.
     """
 
-    def __init__(self, url: str, *, now: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, url: str, *, now: Callable[[], datetime] = utc_now, pool_size: int = 5
+    ) -> None:
         self.url = normalize_url(url)
         self._now = now
+        self._pool_size = pool_size
         self.engine = self._create_engine()
         # An in-memory SQLite database is one shared connection: threads take turns.
         self._serial: threading.RLock | None = (
             threading.RLock() if self.is_sqlite and _is_memory_sqlite(self.url) else None
+        )
+        # SQLite lets one transaction write at a time, and a writer that finds the lock
+        # taken sleeps in growing steps (up to 100 ms) before it looks again: under load
+        # threads queue far longer than the writes take. Writers of this process queue on a
+        # lock instead and get the database the moment it is free; the busy timeout still
+        # covers other processes (the CLI, a second service on the same file).
+        self._writers: threading.RLock | None = (
+            threading.RLock() if self.is_sqlite and self._serial is None else None
         )
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(
@@ -88,13 +99,18 @@ class Database:
 
     def _create_engine(self) -> Engine:
         if self.url.get_backend_name() != "sqlite":
-            return create_engine(self.url, pool_pre_ping=True)
+            # One connection per thread that may hold one at once (both worker lanes, the
+            # scheduler, the heartbeats, the webhook writer), so none waits for the pool.
+            return create_engine(
+                self.url, pool_pre_ping=True, pool_size=self._pool_size, max_overflow=10
+            )
         memory = _is_memory_sqlite(self.url)
-        engine = create_engine(
-            self.url,
-            connect_args={"check_same_thread": False},
-            poolclass=StaticPool if memory else None,
+        sizing: dict[str, Any] = (
+            {"poolclass": StaticPool}
+            if memory
+            else {"pool_size": self._pool_size, "max_overflow": 10}
         )
+        engine = create_engine(self.url, connect_args={"check_same_thread": False}, **sizing)
         event.listen(engine, "connect", _sqlite_on_connect(wal=not memory))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -109,13 +125,15 @@ class Database:
         ``write=False`` is for reads only: on SQLite it does not take the write lock.
         """
         maker = self._writer if write else self._reader
-        with self._serialized(), maker.begin() as session:
+        queue = self._writers if write and self._writers is not None else nullcontext()
+        with self._serialized(), queue, maker.begin() as session:
             yield session
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A writing transaction on a Core connection, for hot paths that need no ORM."""
-        with self._serialized(), self.engine.begin() as connection:
+        queue = self._writers if self._writers is not None else nullcontext()
+        with self._serialized(), queue, self.engine.begin() as connection:
             yield connection
 
     def ping(self) -> bool:

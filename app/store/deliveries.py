@@ -224,14 +224,27 @@ class DeliveryStore:
 
         Later deliveries of the same key keep waiting behind it, so order is kept.
         """
+        at = self._db.now() + timedelta(seconds=delay_seconds)
+        return self._put_back(delivery_id, owner, error, at)
+
+    def postpone(self, delivery_id: str, owner: str, error: str, until: datetime) -> bool:
+        """Put back until ``until`` without counting the attempt: the work was held back
+        (GitHub's rate limits), it did not fail, so waiting never makes it give up."""
+        at = max(until, self._db.now())
+        return self._put_back(delivery_id, owner, error, at, attempts=DeliveryRow.attempts - 1)
+
+    def _put_back(
+        self, delivery_id: str, owner: str, error: str, at: datetime, **more: object
+    ) -> bool:
         return self._settle(
             delivery_id,
             owner,
             state=DeliveryState.PENDING,
             lease_owner=None,
             lease_expires_at=None,
-            available_at=self._db.now() + timedelta(seconds=delay_seconds),
+            available_at=at,
             last_error=error,
+            **more,
         )
 
     def give_up(self, delivery_id: str, owner: str, error: str) -> bool:

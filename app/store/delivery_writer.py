@@ -4,20 +4,30 @@ single transaction.
 Under load, many requests arrive while one transaction commits; writing them together
 costs one commit instead of one each, and one writer never fights other threads for
 SQLite's write lock. Each request still waits for *its* commit before it is answered,
-so a delivery answered 2xx is never lost.
+so a delivery answered 2xx is never lost. On SQLite that rests on the write-ahead log with
+``synchronous=NORMAL`` (:mod:`app.store.database`): a transaction is in the log file when
+its commit returns, so it survives the process being killed at any moment after (a power
+cut may take the last few; PostgreSQL, by default, flushes every commit to disk).
+
+The writer thread shares the interpreter lock with the event loop that serves requests,
+so it runs as little Python as it can: one look-up and one multi-row ``INSERT`` per batch
+(of up to 64 deliveries) straight on the driver's cursor, and one wake-up of each waiting
+event loop per batch (:meth:`DeliveryWriter.record`), not one per request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Dialect
 
 from app.store.database import Database
 from app.store.deliveries import DeliveryState
@@ -25,6 +35,22 @@ from app.store.schema import DeliveryRow
 
 log = logging.getLogger("gatehouse.intake")
 MAX_BATCH = 256
+# Rows per INSERT statement: 64 rows of 11 values stay under SQLite's oldest limit of 999
+# bound parameters.
+ROWS_PER_STATEMENT = 64
+_COLUMNS = (
+    "delivery_id",
+    "event",
+    "action",
+    "payload",
+    "repository",
+    "ordering_key",
+    "installation_id",
+    "state",
+    "attempts",
+    "received_at",
+    "available_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,71 +64,167 @@ class NewDelivery:
     installation_id: int | None
 
 
-def record_batch(db: Database, deliveries: list[NewDelivery]) -> list[bool]:
-    """Insert every delivery in one transaction; True for each one not seen before.
+@cache
+def _insert_sql(dialect: str, rows: int) -> str:
+    """``INSERT`` of ``rows`` deliveries in the driver's placeholder style; an id already
+    stored is skipped. On PostgreSQL it answers the ids it inserted."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    row = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+    returning = " RETURNING delivery_id" if dialect == "postgresql" else ""
+    return (
+        f"INSERT INTO {DeliveryRow.__tablename__} ({', '.join(_COLUMNS)}) "
+        f"VALUES {', '.join([row] * rows)} ON CONFLICT (delivery_id) DO NOTHING{returning}"
+    )
 
-    One SELECT finds the ids already recorded, one multi-row INSERT adds the rest (``ON
-    CONFLICT DO NOTHING`` still guards against another replica inserting the same id at
-    the same moment: that delivery is then processed once, as always).
+
+@cache
+def _known_sql(ids: int) -> str:
+    """The ids, out of ``ids`` given (SQLite placeholders), that are already stored."""
+    marks = ", ".join(["?"] * ids)
+    return f"SELECT delivery_id FROM {DeliveryRow.__tablename__} WHERE delivery_id IN ({marks})"
+
+
+@cache
+def _bind_time(dialect: Dialect) -> Callable[[Any], Any]:
+    """The column type's own conversion of a time for ``dialect`` (SQLite keeps text)."""
+    column_type = DeliveryRow.__table__.c.received_at.type
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else lambda value: value
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), ROWS_PER_STATEMENT):
+        yield items[start : start + ROWS_PER_STATEMENT]
+
+
+def record_batch(db: Database, deliveries: Sequence[NewDelivery]) -> list[bool]:
+    """Insert every delivery in one transaction; True for each one not seen before (of two
+    equal ids in the batch, the first).
+
+    On PostgreSQL, ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` tells which ids are new
+    in the statement that inserts them, so of two replicas inserting one id at the same
+    moment exactly one hears it is new. On SQLite, ``BEGIN IMMEDIATE`` holds the write
+    lock from the look-up of stored ids to the commit, which makes the look-up exact; the
+    driver runs it in one step when none is stored, where ``RETURNING`` takes a step per
+    row, each letting the GIL go and waiting to take it back from the event loop.
     """
     dialect = db.engine.dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(DeliveryRow).on_conflict_do_nothing(index_elements=["delivery_id"])
-    now = db.now()
-    results: list[bool] = []
-    fresh: dict[str, dict[str, Any]] = {}
-    with db.transaction() as connection:
-        ids = {item.delivery_id for item in deliveries}
-        known = set(
-            connection.scalars(
-                select(DeliveryRow.delivery_id).where(DeliveryRow.delivery_id.in_(ids))
+    when = _bind_time(db.engine.dialect)(db.now())
+    pending, attempts = DeliveryState.PENDING.value, 0
+    rows: dict[str, tuple[Any, ...]] = {}
+    for item in deliveries:
+        if item.delivery_id not in rows:
+            rows[item.delivery_id] = (
+                item.delivery_id,
+                item.event,
+                item.action,
+                item.payload,
+                item.repository,
+                item.ordering_key,
+                item.installation_id,
+                pending,
+                attempts,
+                when,
+                when,
             )
-        )
-        for item in deliveries:
-            new = item.delivery_id not in known and item.delivery_id not in fresh
-            results.append(new)
-            if new:
-                fresh[item.delivery_id] = {
-                    "delivery_id": item.delivery_id,
-                    "event": item.event,
-                    "action": item.action,
-                    "payload": item.payload,
-                    "repository": item.repository,
-                    "ordering_key": item.ordering_key,
-                    "installation_id": item.installation_id,
-                    "state": DeliveryState.PENDING.value,
-                    "attempts": 0,
-                    "received_at": now,
-                    "available_at": now,
-                }
-        if fresh:
-            connection.execute(statement, list(fresh.values()))
+    new: set[str] = set()
+    with db.transaction() as connection:
+        cursor = connection.connection.cursor()
+        try:
+            known: set[str] = set()
+            if dialect != "postgresql":
+                for ids in _chunks(list(rows)):
+                    cursor.execute(_known_sql(len(ids)), ids)
+                    known.update(found for (found,) in cursor.fetchall())
+                new = set(rows) - known
+            for chunk in _chunks([row for key, row in rows.items() if key not in known]):
+                cursor.execute(_insert_sql(dialect, len(chunk)), [v for row in chunk for v in row])
+                if dialect == "postgresql":
+                    new.update(inserted for (inserted,) in cursor.fetchall())
+        finally:
+            cursor.close()
+    results: list[bool] = []
+    for item in deliveries:
+        results.append(item.delivery_id in new)
+        new.discard(item.delivery_id)
     return results
 
 
+_Submitted = tuple[NewDelivery, Future[bool]]
+_Waiting = tuple[NewDelivery, asyncio.Future[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class _LoopBatch:
+    """The deliveries an event loop gathered in one turn; their waiters live on ``loop``."""
+
+    loop: asyncio.AbstractEventLoop
+    items: list[_Waiting]
+
+
+def _settle(waiters: list[tuple[asyncio.Future[bool], bool | BaseException]]) -> None:
+    """On the waiters' loop: hand each request its outcome (unless it gave up waiting)."""
+    for future, outcome in waiters:
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
 class DeliveryWriter:
-    """Accepts deliveries from any thread; answers each with a future of "was it new"."""
+    """Records deliveries in batches for any thread (:meth:`submit`) or event loop
+    (:meth:`record`); each caller learns whether its delivery was new.
+
+    An event loop hands over what it gathered in one turn at once, and the writer wakes
+    it once per committed batch. On a SQLite file the writer also copies the write-ahead
+    log into the database file from another thread (:class:`_Checkpointer`), so a commit
+    never waits for that copy and its ``fsync``.
+    """
 
     def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
         self.db = db
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[NewDelivery, Future[bool]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[_Submitted | _LoopBatch | None] = queue.SimpleQueue()
+        self._gathering: dict[asyncio.AbstractEventLoop, list[_Waiting]] = {}
         self._thread: threading.Thread | None = None
+        self._checkpointer: _Checkpointer | None = None
         self._lock = threading.Lock()
 
     def submit(self, delivery: NewDelivery) -> Future[bool]:
+        """Queue ``delivery``; the future says, once it is committed, whether it was new."""
         future: Future[bool] = Future()
         self._ensure_started()
         self._queue.put((delivery, future))
         return future
+
+    async def record(self, delivery: NewDelivery) -> bool:
+        """Commit ``delivery`` and say whether it was new, without blocking the loop.
+
+        Raises what the database raised when the batch could not be committed.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        gathering = self._gathering.get(loop)
+        if gathering is None:
+            gathering = self._gathering[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        gathering.append((delivery, future))
+        return await future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        items = self._gathering.pop(loop)
+        self._ensure_started()
+        self._queue.put(_LoopBatch(loop, items))
 
     def _ensure_started(self) -> None:
         if self._thread is not None:
             return
         with self._lock:
             if self._thread is None:
+                if _is_sqlite_file(self.db):
+                    self._checkpointer = _Checkpointer(self.db)
                 self._thread = threading.Thread(
                     target=self._run, name="gatehouse-intake-writer", daemon=True
                 )
@@ -114,8 +236,9 @@ class DeliveryWriter:
             if first is None:
                 return
             batch = [first]
+            size = _size(first)
             stop = False
-            while len(batch) < self.max_batch:
+            while size < self.max_batch:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -124,24 +247,114 @@ class DeliveryWriter:
                     stop = True
                     break
                 batch.append(item)
+                size += _size(item)
             self._write(batch)
             if stop:
                 return
 
-    def _write(self, batch: list[tuple[NewDelivery, Future[bool]]]) -> None:
+    def _write(self, batch: list[_Submitted | _LoopBatch]) -> None:
+        deliveries: list[NewDelivery] = []
+        for entry in batch:
+            if isinstance(entry, _LoopBatch):
+                deliveries.extend(delivery for delivery, _ in entry.items)
+            else:
+                deliveries.append(entry[0])
+        outcomes: Sequence[bool | BaseException]
         try:
-            results = record_batch(self.db, [delivery for delivery, _ in batch])
+            outcomes = record_batch(self.db, deliveries)
         except Exception as exc:  # the requests get a 5xx and GitHub redelivers them
-            log.exception("recording %d deliveries failed", len(batch))
-            for _, future in batch:
-                future.set_exception(exc)
-            return
-        for (_, future), new in zip(batch, results, strict=True):
-            future.set_result(new)
+            log.exception("recording %d deliveries failed", len(deliveries))
+            outcomes = [exc] * len(deliveries)
+        else:
+            if self._checkpointer is not None:
+                self._checkpointer.wrote(sum(len(delivery.payload) for delivery in deliveries))
+        results = iter(outcomes)
+        for entry in batch:
+            if isinstance(entry, _LoopBatch):
+                settled = [(future, next(results)) for _, future in entry.items]
+                try:
+                    entry.loop.call_soon_threadsafe(_settle, settled)
+                except RuntimeError:  # that loop has closed: nobody is waiting any more
+                    log.debug("an event loop closed before %d deliveries settled", len(settled))
+                continue
+            outcome, future = next(results), entry[1]
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
     def stop(self, timeout: float = 10.0) -> None:
         with self._lock:
             thread, self._thread = self._thread, None
+            checkpointer, self._checkpointer = self._checkpointer, None
         if thread is not None:
             self._queue.put(None)
             thread.join(timeout)
+        if checkpointer is not None:
+            checkpointer.stop(timeout)
+
+
+def _is_sqlite_file(db: Database) -> bool:
+    """Whether ``db`` is SQLite on disk, so in WAL mode (see :mod:`app.store.database`)."""
+    url = db.engine.url
+    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    return db.is_sqlite and not in_memory
+
+
+def _size(entry: _Submitted | _LoopBatch) -> int:
+    return len(entry.items) if isinstance(entry, _LoopBatch) else 1
+
+
+class _Checkpointer:
+    """Copies SQLite's write-ahead log into the database file after every few megabytes
+    the writer commits, on its own thread.
+
+    SQLite would otherwise do it inside whichever commit finds the log past 1,000 pages,
+    and that commit, with every request waiting on it, would include an ``fsync`` of the
+    log and of the database. A ``PASSIVE`` checkpoint takes no lock that writers need, and
+    a fully copied log is started over by the next commit, so it stays small. Durability
+    does not depend on it: a commit is in the log before it returns.
+    """
+
+    EVERY_BYTES = 4 * 1024 * 1024
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._written = 0
+        self._due = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(
+            target=self._run, name="gatehouse-wal-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def wrote(self, size: int) -> None:
+        """The writer committed ``size`` more bytes of payload (called by its thread)."""
+        self._written += size
+        if self._written >= self.EVERY_BYTES:
+            self._written = 0
+            self._due.set()
+
+    def _run(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            if self._stopping:
+                return
+            try:
+                # A pooled connection outside any transaction (the driver autocommits).
+                connection = self._db.engine.raw_connection()
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.fetchall()
+                    cursor.close()
+                finally:
+                    connection.close()
+            except Exception:  # the next commit past 1,000 pages checkpoints instead
+                log.warning("checkpointing the write-ahead log failed", exc_info=True)
+
+    def stop(self, timeout: float) -> None:
+        self._stopping = True
+        self._due.set()
+        self._thread.join(timeout)

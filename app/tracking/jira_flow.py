@@ -55,6 +55,11 @@ class JiraTracking:
         self.audit = audit
         self.now = now
 
+    def decides(self, state: ReconcileState) -> bool:
+        """Only ``require_key`` makes Jira a decision input (a merge needs a real ticket):
+        then the check waits for Jira's answer; otherwise tickets follow the check."""
+        return state.ruleset.settings.jira.require_key
+
     def contribute(self, state: ReconcileState) -> None:
         settings = state.ruleset.settings.jira
         needs_ticket = state.evaluation.needs_jira and not state.draft

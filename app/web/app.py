@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from app import __version__
 from app.container import Gatehouse
 from app.web.pages import pages_router
-from app.web.webhook import webhook_router
+from app.web.webhook import webhook_route
 
 
 def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
@@ -37,8 +37,8 @@ def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
     )
     secret = gatehouse.settings.github_webhook_secret
     assert secret is not None
-    app.include_router(
-        webhook_router(
+    app.router.routes.append(
+        webhook_route(
             secret.get_secret_value().encode(),
             gatehouse.writer,
             gatehouse.worker.notify,
@@ -67,6 +67,7 @@ def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
     async def metrics() -> Response:
         pending = await run_in_threadpool(gatehouse.deliveries.pending_count)
         gatehouse.metrics.pending.set(pending)
+        gatehouse.metrics.follow_ups.set(gatehouse.worker.following_up())
         return Response(generate_latest(gatehouse.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -15,11 +15,11 @@ import pytest
 
 from app.container import Runtime
 from app.sandbox.fake_github import payloads as hooks
+from app.sandbox.service_process import ServiceProcess, wait_until
 from app.sandbox.world import AUTHOR, REPO, SECRET, Sandbox, SandboxOptions
 from app.store import Database, DeliveryStore
 from tests.dbutil import database_url
-from tests.e2e.changes import WORKFLOW
-from tests.e2e.service_process import ServiceProcess, wait_until
+from tests.e2e.changes import WORKFLOW, WORKFLOW_EDIT
 
 RECOVERY_SECONDS = 10.0
 SECONDARY_LIMIT = "You have exceeded a secondary rate limit"
@@ -51,31 +51,39 @@ def test_a_delivery_cut_off_by_sigkill_is_finished_within_10s_of_the_restart(
         for service in services:
             service.start()
         pull = sandbox.github.open_pull(REPO, AUTHOR, "Add deploy workflow", [WORKFLOW])
-        # GitHub asks for a minute's pause just before the check is finished: the
-        # delivery is acknowledged, claimed and half done when the process is killed.
-        sandbox.github.fail_next("checks/update", 403, retry_after=60, message=SECONDARY_LIMIT)
-        payload = hooks.pull_request(sandbox.github, REPO, pull.number, "opened")
+        opened = hooks.pull_request(sandbox.github, REPO, pull.number, "opened")
+        answer = hooks.deliver(f"{services[0].url}/webhook", SECRET, "pull_request", opened)
+        assert answer.status_code == 202
+        wait_until(lambda: len(sandbox.slack.messages()) == 1, 30, "the ticket's message")
+        [issue] = sandbox.jira.issues()
+
+        # A push; GitHub asks for a minute's pause just as the new head's check is created:
+        # the delivery is acknowledged, claimed and half done when the process is killed.
+        head = sandbox.github.push(REPO, pull.number, [WORKFLOW_EDIT])
+        sandbox.github.fail_next("checks/create", 403, retry_after=60, message=SECONDARY_LIMIT)
+        pushed = hooks.pull_request(sandbox.github, REPO, pull.number, "synchronize")
         answer = hooks.deliver(
-            f"{services[0].url}/webhook", SECRET, "pull_request", payload, "delivery-1"
+            f"{services[0].url}/webhook", SECRET, "pull_request", pushed, "delivery-2"
         )
         assert answer.status_code == 202
-        wait_until(lambda: sandbox.github.calls("checks/update") == 1, 30, "the paused update")
-        assert sandbox.check_run(pull.number).status == "in_progress"
+        wait_until(lambda: sandbox.github.calls("checks/create") == 2, 30, "the paused check")
+        assert sandbox.github.check_runs(REPO, head) == []
 
-        holder = _holder(services, url, "delivery-1")
+        holder = _holder(services, url, "delivery-2")
         holder.kill()
         back = holder.start()
         wait_until(
-            lambda: sandbox.check_run(pull.number).status == "completed",
+            lambda: bool(sandbox.github.check_runs(REPO, head)),
             RECOVERY_SECONDS,
-            f"the check's completion after the restart\n{holder.log()}",
+            f"the check after the restart\n{holder.log()}",
         )
         recovered_in = time.monotonic() - back
 
         assert recovered_in < RECOVERY_SECONDS
-        assert sandbox.check_run(pull.number).conclusion == "action_required"
-        assert len(sandbox.github.check_runs(REPO, pull.head_sha)) == 1
-        assert len(sandbox.jira.issues()) == 1, "the ticket made before the kill is reused"
+        [run] = sandbox.github.check_runs(REPO, head)
+        assert run.conclusion == "action_required"
+        assert issue.key in (run.summary or "")
+        assert [i.key for i in sandbox.jira.issues()] == [issue.key], "one ticket, reused"
         assert len(sandbox.slack.messages()) == 1
         for service in services:
             service.stop()

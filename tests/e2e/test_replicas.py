@@ -14,12 +14,12 @@ from app.container import Gatehouse, Runtime
 from app.sandbox.clock import ManualClock
 from app.sandbox.fake_github import payloads as hooks
 from app.sandbox.server import ServerThread
+from app.sandbox.service_process import wait_until
 from app.sandbox.world import AUTHOR, REPO, SECRET, Sandbox, SandboxOptions
 from app.store import Delivery, DeliveryState
 from app.web.app import create_app
 from tests.dbutil import postgres_schema
 from tests.e2e.changes import WORKFLOW
-from tests.e2e.service_process import wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -120,7 +120,7 @@ def test_a_live_replica_slowed_down_by_github_keeps_its_delivery(
                 pull = sandbox.github.open_pull(REPO, AUTHOR, "Add deploy workflow", [WORKFLOW])
                 lease = sandbox.settings.lease_seconds
                 sandbox.github.fail_next(
-                    "checks/update",
+                    "checks/create",
                     403,
                     retry_after=int(3 * lease),
                     message="You have exceeded a secondary rate limit",
@@ -131,7 +131,7 @@ def test_a_live_replica_slowed_down_by_github_keeps_its_delivery(
                 second.worker.drain(timeout=30)
             finally:
                 server.stop()
-            assert slow.waited == 3 * lease
+            assert slow.waited >= 3 * lease
             assert slow.takeovers and set(slow.takeovers) == {None}
             delivery = sandbox.service.deliveries.get("delivery-slow")
             assert delivery is not None

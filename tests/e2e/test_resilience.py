@@ -52,7 +52,7 @@ def test_github_5xx_is_retried_transparently(sandbox: Sandbox, sleeps: list[floa
 
 def test_secondary_rate_limit_honours_retry_after(sandbox: Sandbox, sleeps: list[float]) -> None:
     sandbox.github.fail_next(
-        "checks/update", 403, retry_after=7, message="You have exceeded a secondary rate limit"
+        "checks/create", 403, retry_after=7, message="You have exceeded a secondary rate limit"
     )
     number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
     assert sandbox.check_run(number).conclusion == "action_required"

@@ -4,12 +4,14 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import pytest
 
+from app.github.calls import GitHubThrottled
 from app.jobs import IntakeWorker, backoff_delay
+from app.pulls.later import defer
 from app.store import Database, Delivery, DeliveryState, DeliveryStore
 from tests.dbutil import BACKEND_PARAMS, ManualClock, open_database
 
@@ -318,3 +320,77 @@ def test_stop_ends_every_thread(deliveries: DeliveryStore) -> None:
 )
 def test_retry_delays_grow_exponentially_up_to_the_cap(attempts: int, expected: float) -> None:
     assert backoff_delay(attempts, 2.0, 60.0) == expected
+
+
+def test_a_stuck_follow_up_never_holds_up_the_next_checks(deliveries: DeliveryStore) -> None:
+    """One check-lane thread: while a delivery's follow-up hangs (Jira not answering), the
+    next deliveries are decided; the stuck one stays claimed until its follow-up ends."""
+    release = threading.Event()
+    decided: list[str] = []
+
+    def handle(delivery: Delivery) -> None:
+        decided.append(delivery.delivery_id)
+        if delivery.delivery_id == "d-1":
+            defer(lambda: release.wait(10) and None)
+
+    worker = IntakeWorker(deliveries, handle, concurrency=1, poll_interval=0.05)
+    with worker:
+        record(deliveries, "d-1", "org/repo#1")
+        worker.notify()
+        wait_for(lambda: decided == ["d-1"])
+        for index in (2, 3):
+            record(deliveries, f"d-{index}", f"org/repo#{index}")
+        worker.notify()
+        wait_for(lambda: len(decided) == 3)
+        assert state_of(deliveries, "d-2")[0] is DeliveryState.DONE
+        assert state_of(deliveries, "d-1")[0] is DeliveryState.RUNNING
+        release.set()
+        assert worker.drain(5)
+    assert state_of(deliveries, "d-1") == (DeliveryState.DONE, 1)
+
+
+def test_a_failing_follow_up_retries_its_delivery(deliveries: DeliveryStore) -> None:
+    runs: list[int] = []
+
+    def handle(delivery: Delivery) -> None:
+        runs.append(1)
+
+        def follow_up() -> None:
+            if len(runs) == 1:
+                raise RuntimeError("Slack is down")
+
+        defer(follow_up)
+
+    worker = IntakeWorker(deliveries, handle, concurrency=1, backoff=FAST_RETRY, poll_interval=0.02)
+    with worker:
+        record(deliveries, "d-1")
+        worker.notify()
+        wait_for(lambda: len(runs) == 2)
+        assert worker.drain(5)
+    assert state_of(deliveries, "d-1") == (DeliveryState.DONE, 2)
+
+
+def test_work_held_back_by_rate_limits_is_postponed_without_using_an_attempt(
+    deliveries: DeliveryStore,
+) -> None:
+    runs: list[int] = []
+
+    def handle(delivery: Delivery) -> None:
+        runs.append(1)
+        if len(runs) < 4:
+            raise GitHubThrottled("checks/create", time.time(), "secondary")
+
+    worker = IntakeWorker(deliveries, handle, concurrency=1, max_attempts=2, poll_interval=0.02)
+    with worker:
+        record(deliveries, "d-1")
+        worker.notify()
+        wait_for(lambda: len(runs) == 4)
+        assert worker.drain(5)
+    assert state_of(deliveries, "d-1") == (DeliveryState.DONE, 1)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

@@ -77,3 +77,25 @@ def test_all_open_lists_only_pull_requests_not_closed(database: Database) -> Non
     ]
     store.update("org/a", 3, lambda doc: {"closed": False})
     assert [number for _, number, _ in store.all_open()] == [1, 3, 9, 2]
+
+
+def test_a_batch_writes_once_at_the_end_and_keeps_a_concurrent_change(
+    database: Database,
+) -> None:
+    store, other = RecordStore(database), RecordStore(database)
+    store.update(REPO, 1, lambda d: d.update(seen=0))
+    with store.batched():
+        store.update(REPO, 1, lambda d: d.update(check="created"))
+        store.update(REPO, 1, lambda d: d.update(seen=d["seen"] + 1))
+        assert store.load(REPO, 1) == {"seen": 1, "check": "created"}, "the batch sees itself"
+        assert other.load(REPO, 1) == {"seen": 0}, "nothing stored before the end"
+        other.update(REPO, 1, lambda d: d.update(timer="armed"))  # another replica, meanwhile
+    assert store.load(REPO, 1) == {"seen": 1, "check": "created", "timer": "armed"}
+
+
+def test_a_batch_keeps_what_was_recorded_before_an_error(database: Database) -> None:
+    store = RecordStore(database)
+    with pytest.raises(RuntimeError), store.batched():
+        store.update(REPO, 1, lambda d: d.update(check_run=7))
+        raise RuntimeError("GitHub failed after the check was created")
+    assert store.load(REPO, 1) == {"check_run": 7}

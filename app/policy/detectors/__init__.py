@@ -8,6 +8,9 @@ pattern, and :func:`unknown_kind` validates the patterns a rules file writes.
 from __future__ import annotations
 
 import fnmatch
+import functools
+import importlib
+from collections.abc import Iterator
 from functools import cache
 
 from app.policy.detectors.base import UNREADABLE, Detector, FileView, Finding
@@ -15,44 +18,44 @@ from app.policy.detectors.base import UNREADABLE, Detector, FileView, Finding
 __all__ = ["DETECTORS", "Detector", "FileView", "Finding", "kind_accepts", "unknown_kind"]
 
 
-@cache
-def _registry() -> dict[str, Detector]:
-    from app.policy.detectors import (
-        api_contracts,
-        authz,
-        dependencies,
-        deploy,
-        design_docs,
-        helm,
-        messaging,
-    )
+# Detector name -> its module, in the order findings are reported. A detector's module
+# (its parsers: YAML, TOML, XML, GraphQL) is imported the first time a rule asks for it.
+_MODULES = {
+    "dependency": "dependencies",
+    "api": "api_contracts",
+    "messaging": "messaging",
+    "authz": "authz",
+    "deploy": "deploy",
+    "helm": "helm",
+    "design": "design_docs",
+}
 
-    detectors = (
-        dependencies.DETECTOR,
-        api_contracts.DETECTOR,
-        messaging.DETECTOR,
-        authz.DETECTOR,
-        deploy.DETECTOR,
-        helm.DETECTOR,
-        design_docs.DETECTOR,
-    )
-    return {detector.name: detector for detector in detectors}
+
+@cache
+def _load(name: str) -> Detector:
+    module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+    detector: Detector = module.DETECTOR
+    if detector.name != name:
+        raise LookupError(f"{module.__name__} defines detector {detector.name!r}, not {name!r}")
+    return detector
 
 
 class _Detectors:
-    """The registry, loaded on first use so that importing the engine stays cheap."""
+    """The registry: every name is known at once, each detector loaded on first use."""
 
     def __getitem__(self, name: str) -> Detector:
-        return _registry()[name]
+        if name not in _MODULES:
+            raise KeyError(name)
+        return _load(name)
 
     def __contains__(self, name: object) -> bool:
-        return name in _registry()
+        return name in _MODULES
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(_registry())
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
 
     def values(self) -> list[Detector]:
-        return list(_registry().values())
+        return [_load(name) for name in _MODULES]
 
 
 DETECTORS = _Detectors()
@@ -86,6 +89,7 @@ def unknown_kind(pattern: str) -> str | None:
     return None
 
 
+@functools.cache
 def kind_accepts(patterns: tuple[str, ...], kind: str) -> bool:
     """Whether a reported kind answers one of a rule's patterns.
 

@@ -25,8 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import yaml
-
 from app.policy.detectors.base import (
     Detector,
     FileView,
@@ -790,7 +788,12 @@ def _read_openapi(view: FileView, report: _Report) -> None:
     _openapi_hunks(_Changes(_YamlScanner().scan(old), _YamlScanner().scan(new)), report)
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+def _yaml_loader() -> Any:
+    """libyaml's loader when PyYAML was built with it. PyYAML is imported here, when an
+    API document is read, not by every ``gatehouse check``."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _load(text: str) -> dict[str, Any]:
@@ -800,8 +803,10 @@ def _load(text: str) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except ValueError:
+        import yaml
+
         try:
-            document = yaml.load(text, Loader=_YAML_LOADER)
+            document = yaml.load(text, Loader=_yaml_loader())
         except yaml.YAMLError as exc:
             raise Unreadable(f"not valid YAML or JSON: {str(exc).splitlines()[0]}") from None
     if not isinstance(document, dict):

@@ -162,11 +162,18 @@ def _gateway(view: FileView, effective: list[LineChange]) -> list[Finding]:
     return _dedupe(findings)[:20]
 
 
+# Any signal at all, case-insensitively (a superset of the patterns above): most changed
+# lines carry none, and one search rules them out instead of one per pattern.
+_ANY_SIGNAL = re.compile("|".join(f"(?:{p.pattern})" for _, p in _SIGNALS), re.IGNORECASE)
+
+
 def _signals(view: FileView, effective: list[LineChange]) -> list[Finding]:
     removed: Counter[tuple[str, str]] = Counter()
     added: Counter[tuple[str, str]] = Counter()
     where: dict[tuple[str, str, str], LineChange] = {}
     for change in effective:
+        if not _ANY_SIGNAL.search(change.text):
+            continue
         for kind, pattern in _SIGNALS:
             for match in pattern.finditer(change.text):
                 token = (kind, match.group(0))

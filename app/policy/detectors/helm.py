@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from app.policy.detectors.base import Detector, FileView, Finding, basename
 
 KINDS = {
@@ -35,6 +33,8 @@ def detect(view: FileView) -> list[Finding]:
 
 
 def _mapping(text: str) -> dict[str, Any]:
+    import yaml  # loaded when a Chart.yaml is read, not for every check
+
     document = yaml.safe_load(text) or {}
     if not isinstance(document, dict):
         raise ValueError("Chart.yaml is not a mapping")

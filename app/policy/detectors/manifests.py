@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 from typing import Any
-from xml.etree import ElementTree
-
-import yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +234,8 @@ def python_line(text: str) -> Dep | None:
 
 
 def pyproject_whole(text: str) -> Deps:
+    import tomllib  # loaded when a TOML manifest is read, not for every check
+
     document = tomllib.loads(text)
     found: list[Dep] = []
     project = document.get("project", {})
@@ -264,6 +262,8 @@ def pyproject_whole(text: str) -> Deps:
 
 
 def pipfile_whole(text: str) -> Deps:
+    import tomllib  # loaded when a TOML manifest is read, not for every check
+
     document = tomllib.loads(text)
     found = [
         Dep(_canonical(name), _spec_version(spec))
@@ -292,6 +292,8 @@ def _spec_version(spec: Any) -> str | None:
 
 
 def cargo_whole(text: str) -> Deps:
+    import tomllib  # loaded when a TOML manifest is read, not for every check
+
     document = tomllib.loads(text)
     found: list[Dep] = []
 
@@ -321,6 +323,8 @@ def pom_line(text: str) -> Dep | None:
 
 
 def pom_whole(text: str) -> Deps:
+    from xml.etree import ElementTree  # loaded when a pom.xml is read
+
     root = ElementTree.fromstring(text)  # ParseError is a SyntaxError: see below
     found: list[Dep] = []
     for element in root.iter():
@@ -397,6 +401,8 @@ def gemfile_line(text: str) -> Dep | None:
 
 
 def chart_whole(text: str) -> Deps:
+    import yaml  # loaded when a Chart.yaml is read
+
     document = yaml.safe_load(text) if text.strip() else {}
     if not isinstance(document, dict):
         raise ValueError("Chart.yaml is not a mapping")

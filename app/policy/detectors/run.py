@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from app.policy.detectors import DETECTORS, detector_names, kind_accepts
 from app.policy.detectors.base import FileView, Finding
 from app.policy.snapshot import ChangedFile
@@ -13,12 +15,16 @@ class FileDetections:
     def __init__(self, changed: ChangedFile) -> None:
         self._view = FileView(changed)
         self._found: dict[str, list[Finding]] = {}
+        self._ignored: set[str] = set()
 
     def _findings(self, name: str) -> list[Finding] | None:
         """A detector's findings, or ``None`` when it does not read this kind of file."""
+        if name in self._ignored:
+            return None
         if name not in self._found:
             detector = DETECTORS[name]
             if not detector.handles(self._view.path):
+                self._ignored.add(name)
                 return None
             if self._view.changed.binary or (
                 self._view.changed.patch is None and not self._view.changed.patch_unavailable
@@ -46,7 +52,9 @@ class FileDetections:
         return DETECTORS[name].summarize(self._view.path, self._found.get(name) or [])
 
 
+@functools.cache
 def _names(patterns: tuple[str, ...]) -> list[str]:
+    """The detectors a rule's patterns name (asked for every file: remembered)."""
     names: list[str] = []
     for pattern in patterns:
         for name in detector_names(pattern):

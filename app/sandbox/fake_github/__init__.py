@@ -6,6 +6,7 @@ back what was done with the state's inspection methods. ``payloads`` builds webh
 deliveries consistent with the state.
 """
 
+from app.sandbox.fake_github.limits import SecondaryLimit
 from app.sandbox.fake_github.payloads import deliver, sign
 from app.sandbox.fake_github.records import (
     CheckRun,
@@ -31,6 +32,7 @@ __all__ = [
     "RecordedRequest",
     "Repo",
     "Review",
+    "SecondaryLimit",
     "Team",
     "create_app",
     "deliver",

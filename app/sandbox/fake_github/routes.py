@@ -3,8 +3,9 @@ uses, the way GitHub answers them.
 
 Every request is checked against GitHub's published description (refused with 422, or 404
 for an unknown endpoint, and listed in ``state.violations``), authenticated, counted against a
-rate-limit budget, given any injected fault, answered by its handler, tagged with an ETag
-(``If-None-Match`` answers 304 for free) and recorded in ``state.requests``.
+rate-limit budget (and, when set, the secondary limit on bursts of writes), given any
+injected fault, answered by its handler, tagged with an ETag (``If-None-Match`` answers 304
+for free) and recorded in ``state.requests``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
@@ -26,6 +27,7 @@ from app.sandbox.contract import OpenApiContract
 from app.sandbox.fake_github import routes_apps, routes_checks, routes_issues, routes_pulls
 from app.sandbox.fake_github import routes_repos as _routes_repos
 from app.sandbox.fake_github.auth import Identity, authenticate
+from app.sandbox.fake_github.limits import SECONDARY_LIMIT, admit_write
 from app.sandbox.fake_github.records import Fault, RecordedRequest
 from app.sandbox.fake_github.state import DEFAULT_HTML_BASE, GitHubState
 from app.sandbox.fake_github.web import Call, GitHubError, Reply, find_route, rate_status
@@ -35,10 +37,6 @@ from app.sandbox.shared_dir import shared_file
 __all__ = ["create_app", "serve_github"]
 _ROUTE_MODULES = (routes_apps, routes_checks, routes_issues, routes_pulls, _routes_repos)
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
-SECONDARY_LIMIT = (
-    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
-    "If you reach out to GitHub Support for help, please include the request ID {id}."
-)
 logger = logging.getLogger(__name__)
 
 
@@ -112,6 +110,7 @@ class Dispatcher:
             counted = route.operation_id != "rate-limit/get"
             if counted and rate_status(self.state, identity.bucket)[1] <= 0:
                 raise GitHubError(403, _exhausted(identity))
+            _refuse_a_burst(self.state, identity, method, request_id)
             call = Call(self.state, method, params, query, headers, body, base_url, path)
             call.token, call.app, call.bucket = identity.token, identity.app, identity.bucket
             reply = route.handler(call)
@@ -170,6 +169,15 @@ def _json(raw: bytes) -> Any:
         return json.loads(raw)
     except ValueError:
         return _INVALID
+
+
+def _refuse_a_burst(state: GitHubState, identity: Identity, method: str, request_id: str) -> None:
+    """GitHub's secondary-limit answer when the installation's writes are over the limit."""
+    installation = identity.token.installation_id if identity.token is not None else None
+    refusal = admit_write(state, installation, method)
+    if refusal is not None:
+        message = SECONDARY_LIMIT.format(id=request_id)
+        raise GitHubError(403, message, headers={"Retry-After": str(refusal.retry_after)})
 
 
 def _exhausted(identity: Identity) -> str:
@@ -235,11 +243,16 @@ def create_app(state: GitHubState, *, contract: OpenApiContract | bool = True) -
 
 @contextmanager
 def serve_github(
-    state: GitHubState, *, contract: OpenApiContract | bool = True
+    state: GitHubState,
+    *,
+    contract: OpenApiContract | bool = True,
+    wrap: Callable[[Any], Any] | None = None,
 ) -> Iterator[ServerThread]:
     """Serve the fake on a loopback port; ``state.api_url`` (and ``html_base``, unless set
-    to something else than its default) point at it meanwhile."""
-    with serving(create_app(state, contract=contract)) as server:
+    to something else than its default) point at it meanwhile. ``wrap`` puts ASGI
+    middleware around the fake (the load benchmark's network latency)."""
+    app = create_app(state, contract=contract)
+    with serving(wrap(app) if wrap else app) as server:
         state.api_url = server.url
         if state.html_base == DEFAULT_HTML_BASE:
             state.html_base = server.url

@@ -10,9 +10,10 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from app.sandbox.contract import template_pattern
+from app.sandbox.fake_github.limits import primary_status
 from app.sandbox.fake_github.pull_shapes import PullShapes
 from app.sandbox.fake_github.records import App, Pull, Repo, Token
-from app.sandbox.fake_github.state import RATE_LIMIT, GitHubState
+from app.sandbox.fake_github.state import GitHubState
 
 DOCS = "https://docs.github.com/rest"
 MAX_PER_PAGE = 100
@@ -160,13 +161,9 @@ def _positive(raw: str | None, default: int, ceiling: int | None) -> int:
 
 
 def rate_status(state: GitHubState, bucket: str) -> tuple[int, int, int, int]:
-    """Limit, remaining, used and reset (epoch seconds) of a rate-limit budget: 5,000 an
-    hour per installation token or App, 60 without credentials."""
-    with state.lock:
-        limit = 60 if bucket == "anonymous" else RATE_LIMIT
-        used = state.rate_used.get(bucket, 0)
-        reset = state.rate_reset.setdefault(bucket, int(state.now().timestamp()) + 3600)
-        return limit, max(0, limit - used), used, reset
+    """Limit, remaining, used and reset (epoch seconds) of a rate-limit budget: by default
+    5,000 an hour per installation token or App, 60 without credentials."""
+    return primary_status(state, bucket)
 
 
 Handler = Callable[[Call], Reply]

@@ -1,5 +1,6 @@
 """The registry under the fake GitHub: apps, installations, people, repositories and
-teams; credentials, rate-limit budgets, injected faults and the record of requests."""
+teams; credentials, rate-limit budgets and limits, injected faults and the record of
+requests."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.sandbox.clock import Clock, wall_clock
 from app.sandbox.fake_github import history
+from app.sandbox.fake_github.limits import SecondaryLimit
 from app.sandbox.fake_github.pull_shapes import PullShapes
 from app.sandbox.fake_github.records import (
     PERMISSIONS,
@@ -38,7 +40,11 @@ class World:
     ``html_base`` roots the links people follow (``html_url``); ``api_url`` roots API links
     in objects built outside a request (webhook payloads, the dicts the control methods
     return) and is set by ``serve_github``. ``clock`` is the only time the fake reads: every
-    timestamp, token expiry, JWT check and rate-limit reset comes from it."""
+    timestamp, token expiry, JWT check and rate-limit reset comes from it.
+
+    ``rate_limit`` is each credential's hourly primary budget (GitHub's 5,000 by default);
+    ``secondary_limit``, off by default, refuses bursts of content-creating requests (see
+    ``limits.SecondaryLimit``)."""
 
     def __init__(
         self,
@@ -61,6 +67,9 @@ class World:
         self.violations: list[str] = []
         self.rate_used: dict[str, int] = {}
         self.rate_reset: dict[str, int] = {}
+        self.rate_limit = RATE_LIMIT
+        self.secondary_limit: SecondaryLimit | None = None
+        self.recent_writes: dict[int, deque[datetime]] = {}
         self.faults: dict[str, deque[Fault]] = {}
         self._suites: dict[tuple[int, int, str], int] = {}
         self._ids = itertools.count(1001)

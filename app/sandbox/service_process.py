@@ -1,4 +1,5 @@
-"""``gatehouse serve`` as its own process, against the sandbox's fakes, to be killed for real."""
+"""``gatehouse serve`` as its own process, against the sandbox's fakes: killed for real by
+the crash-recovery tests, run as several replicas by the load benchmark."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def serve_environment(settings: ServiceSettings) -> dict[str, str]:
         "GATEHOUSE_DATABASE_URL": settings.database_url,
         "GATEHOUSE_PUBLIC_URL": settings.public_url,
         "GATEHOUSE_WORKERS": str(settings.workers),
+        "GATEHOUSE_FOLLOW_UP_WORKERS": str(settings.follow_up_workers),
         "SLACK_API_URL": settings.slack_api_url,
     }
     if settings.jira_api_token is not None:
@@ -64,8 +66,15 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 class ServiceProcess:
     """One replica: started, killed with SIGKILL and started again on the same port."""
 
-    def __init__(self, settings: ServiceSettings, workdir: Path, name: str = "gatehouse") -> None:
-        self.env = serve_environment(settings)
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        workdir: Path,
+        name: str = "gatehouse",
+        *,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.env = serve_environment(settings) | (extra_env or {})
         self.workdir = workdir
         self.log_path = workdir / f"{name}.log"
         self.port = _free_port()
