@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/ruff check app tests bench
-.venv/bin/ruff format --check app tests bench
+bash scripts/install-deploy-tools.sh  # Helm's SDK and the Kubernetes schemas, for tests/deploy
+.venv/bin/ruff check app tests bench ci
+.venv/bin/ruff format --check app tests bench ci
 .venv/bin/mypy
 .venv/bin/lint-imports
 exec .venv/bin/pytest -n 2 -p no:cacheprovider
