@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from app.logs import configure_logging
@@ -18,7 +19,15 @@ def add_demo_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.sandbox.demo import run_demo
+    try:
+        from app.sandbox.demo import run_demo
+    except ModuleNotFoundError as missing:  # a lean install: the sandbox is an extra
+        print(
+            f"gatehouse demo needs the sandbox ({missing.name} is not installed): "
+            "pip install 'gatehouse[sandbox]'",
+            file=sys.stderr,
+        )
+        return 2
 
     configure_logging("ERROR", json_lines=False)
     rules = Path(args.rules) if args.rules else load_settings().resolved_rules_dir()

@@ -166,7 +166,13 @@ class Gatehouse:
             DisagreementView(self.records),
             AgendaMark(self.services),
         ]
-        self.followups = FollowUps(self.services, self.rules, self.github, self.deliveries)
+        self.followups = FollowUps(
+            self.services,
+            self.rules,
+            self.github,
+            self.deliveries,
+            on_notice=lambda kind, group: self.metrics.sla_notices.labels(kind, group).inc(),
+        )
         self.pulls.on_closed.append(self.followups.on_closed)
         self.commands = CommandRunner(self.rules, self.services)
         self.dispatcher = Dispatcher(self.github, self.pulls, check_name, self.commands.handle)

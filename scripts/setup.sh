@@ -19,7 +19,7 @@ fi
 echo "Installing gatehouse and its development tools into .venv ..."
 log=.venv/install.log
 if ! { .venv/bin/python -m pip install --upgrade pip &&
-       .venv/bin/python -m pip install -e '.[dev]'; } >"$log" 2>&1; then
+       .venv/bin/python -m pip install -e '.[dev,sandbox]'; } >"$log" 2>&1; then
   cat "$log" >&2
   echo "Installing gatehouse failed; the output above says why." >&2
   exit 1

@@ -120,3 +120,42 @@ def test_a_local_rules_folder_or_the_variable_wins(venv: Path, tmp_path: Path) -
         venv, "check", "--paths", "docs/guide.md", cwd=tmp_path, GATEHOUSE_RULES_DIR=str(elsewhere)
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_production_install_leaves_the_sandbox_out(venv: Path) -> None:
+    """``pip install gatehouse`` brings what ``serve`` and ``check`` need; the sandbox's
+    API-description checker (and the tests' diff reader) only come with their extras."""
+    [metadata] = venv.glob("lib/python*/site-packages/gatehouse-*.dist-info/METADATA")
+    requires = [
+        line.removeprefix("Requires-Dist: ")
+        for line in metadata.read_text().splitlines()
+        if line.startswith("Requires-Dist: ")
+    ]
+    always = {r.split(";")[0].split(">")[0].split("[")[0].lower() for r in requires if ";" not in r}
+    assert {"fastapi", "pygithub", "sqlalchemy", "jsonschema"} <= always
+    assert not always & {"openapi-core", "unidiff", "pytest"}
+    assert any(r.startswith("openapi-core") and 'extra == "sandbox"' in r for r in requires)
+
+
+def test_the_demo_without_the_sandbox_says_what_to_install(tmp_path: Path) -> None:
+    """Run in a process where the sandbox's dependency cannot be imported."""
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        "import sys\n"
+        "class _Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'openapi_core' or name.startswith('openapi_core.'):\n"
+        "            raise ModuleNotFoundError(f\"No module named '{name}'\", name=name)\n"
+        "sys.meta_path.insert(0, _Block())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "demo"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO_ROOT}"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "pip install 'gatehouse[sandbox]'" in done.stderr

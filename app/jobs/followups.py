@@ -4,6 +4,7 @@ architecture agenda posted to Slack before each call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,8 +33,10 @@ class FollowUps:
         rules: RulesProvider,
         github: GitHubApp,
         deliveries: DeliveryStore,
+        on_notice: Callable[[str, str], None] = lambda kind, group: None,
     ) -> None:
         self.deliveries = deliveries
+        self.on_notice = on_notice  # (kind, group) of each SLA notice sent, for /metrics
         self.services = services
         self.rules = rules
         self.github = github
@@ -51,10 +54,12 @@ class FollowUps:
 
     # timers
     def sla_remind(self, timer: Timer) -> None:
-        reminders.remind(self.services, self._ruleset(), timer, breach=False)
+        if reminders.remind(self.services, self._ruleset(), timer, breach=False):
+            self.on_notice("reminder", str(timer.payload["group"]))
 
     def sla_breach(self, timer: Timer) -> None:
         if reminders.remind(self.services, self._ruleset(), timer, breach=True):
+            self.on_notice("breach", str(timer.payload["group"]))
             repo, number = str(timer.payload["repository"]), int(timer.payload["number"])
             client = self._client(repo, number)
             self.services.reconcile(

@@ -75,6 +75,12 @@ class Metrics:
             "Jira, Slack, the sticky comment) is still running or queued.",
             registry=self.registry,
         )
+        self.sla_notices = Counter(
+            "gatehouse_sla_notices",
+            "SLA reminders and breach notices sent, by kind (reminder, breach) and group.",
+            ["kind", "group"],
+            registry=self.registry,
+        )
         self.outbound = Counter(
             "gatehouse_outbound_calls_total",
             "Jira and Slack calls by service, operation and outcome.",

@@ -29,6 +29,8 @@ def outbound(service: str, operation: str, outcome: str) -> str:
 
 
 PENDING = series("gatehouse_deliveries_pending")
+BREACHES = series("gatehouse_sla_notices_total", kind="breach", group="platform-engineering")
+REMINDERS = series("gatehouse_sla_notices_total", kind="reminder", group="platform-engineering")
 BUDGET = series("gatehouse_github_installation_rate_limit_remaining", installation="1")
 GITHUB_CALLS = series("gatehouse_github_calls_total", operation="checks/create", status="ok")
 
@@ -213,6 +215,16 @@ CASES = [
         "GatehouseJiraSlackFailing",
         "25m",
         {outbound("jira", "getIssue", "404"): "0+1x30"},
+    ),
+    AlertCase(
+        "a_breach_notice_fires",
+        "GatehouseSlaBreached",
+        "20m",
+        {BREACHES: "0x10 1x20"},
+        [{"severity": "info", "group": "platform-engineering"}],
+    ),
+    AlertCase(
+        "reminders_alone_do_not_fire", "GatehouseSlaBreached", "20m", {REMINDERS: "0x10 1x20"}
     ),
     AlertCase(
         "successful_calls_are_not_failures",

@@ -20,7 +20,8 @@ SECONDARY_LIMIT = "You have exceeded a secondary rate limit"
 @pytest.fixture(scope="session")
 def metrics_text(tmp_path_factory: pytest.TempPathFactory) -> str:
     """``GET /metrics`` once a pull request needing a ticket went through, meeting on its
-    way a bad signature, GitHub 500s that fail one attempt, and a secondary rate limit."""
+    way a bad signature, GitHub 500s that fail one attempt, and a secondary rate limit,
+    and then waited a week for its review (an SLA reminder and a breach)."""
     clock, sleeps = ManualClock(), list[float]()
     options = SandboxOptions(
         runtime=Runtime(now=clock.now, sleep=sleeps.append, retry_backoff=(0.05, 0.2))
@@ -38,6 +39,8 @@ def metrics_text(tmp_path_factory: pytest.TempPathFactory) -> str:
         clock.advance(seconds=5)  # the failed attempt's retry falls due
         sandbox.settle()
         assert sandbox.check_run(number).conclusion == "action_required"
+        clock.advance(days=7)  # nobody reviews: the SLA reminder and the breach notice go out
+        sandbox.settle()
         text = httpx.get(f"{sandbox.url}/metrics").text
         assert sandbox.violations() == []
     return text

@@ -67,13 +67,10 @@ def test_every_expression_has_balanced_brackets(rule: dict[str, str]) -> None:
     assert promql.brackets_balanced(rule["expr"])
 
 
-def test_the_sla_alert_waits_for_its_metric(exposed: Exposition) -> None:
-    """The SLA rule stays a comment until gatehouse counts SLA notices."""
-    active = "\n".join(
-        line for line in RULES.read_text().splitlines() if not line.lstrip().startswith("#")
-    )
-    assert SLA_METRIC not in active
-    assert not exposed.has(SLA_METRIC), f"{SLA_METRIC} exists now: uncomment GatehouseSlaBreached"
+def test_sla_breaches_are_counted_per_group(exposed: Exposition) -> None:
+    """The SLA alert reads breach notices that the service really counts."""
+    assert "breach" in exposed.values.get((SLA_METRIC, "kind"), set())
+    assert "platform-engineering" in exposed.values.get((SLA_METRIC, "group"), set())
 
 
 def test_every_alert_has_a_case_that_fires_it() -> None:

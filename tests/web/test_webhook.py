@@ -8,6 +8,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -152,6 +153,10 @@ def test_a_delivery_sent_again_while_the_first_is_in_flight_is_recorded_once(
 def test_a_redelivery_after_the_first_was_recorded_is_a_duplicate(service: Service) -> None:
     body = json.dumps(opened(3)).encode()
     first = httpx.post(service.url, content=body, headers=signed("pull_request", body, "d-1"))
+    # The worker is woken on the event loop's next turn, which may come after the answer.
+    deadline = time.monotonic() + 5
+    while not service.wake_ups and time.monotonic() < deadline:
+        time.sleep(0.01)
     wake_ups = len(service.wake_ups)
     again = httpx.post(service.url, content=body, headers=signed("pull_request", body, "d-1"))
 
