@@ -182,7 +182,7 @@ class Gatehouse:
             heartbeat_seconds=settings.heartbeat_seconds,
         )
         self.scheduler.on(RETRY_KIND, self._retry_tracking)
-        self.scheduler.on(FOLLOW_UP_KIND, self._retry_tracking)
+        self.scheduler.on(FOLLOW_UP_KIND, self._retry_follow_up)
         self.scheduler.on(REMIND_KIND, self.followups.sla_remind)
         self.scheduler.on(BREACH_KIND, self.followups.sla_breach)
         self.scheduler.on(JOINT_REVIEW_KIND, self.followups.joint_review_due)
@@ -219,9 +219,15 @@ class Gatehouse:
         )
 
     def _retry_tracking(self, timer: Timer) -> None:
+        self._reconcile_from(timer, "retry:jira-slack")
+
+    def _retry_follow_up(self, timer: Timer) -> None:
+        self._reconcile_from(timer, "retry:rate-limited")
+
+    def _reconcile_from(self, timer: Timer, trigger: str) -> None:
         repo = str(timer.payload["repository"])
         number = int(timer.payload["number"])
-        self.pulls.reconcile_number(repo, number, trigger="retry:jira-slack")
+        self.pulls.reconcile_number(repo, number, trigger=trigger)
 
     def _handle(self, delivery: object) -> None:
         from app.store import Delivery

@@ -1,29 +1,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator
-from pathlib import Path
+from collections.abc import Collection
 
 import pytest
 
 from app.jobs.scheduler import RETRY_SECONDS, Scheduler
 from app.store import Database, Timer, TimerState, TimerStore
-from tests.dbutil import BACKEND_PARAMS, ManualClock, open_database
+from tests.db_fixtures import clock, database
+from tests.dbutil import ManualClock
+
+__all__ = ["clock", "database"]  # the shared fixtures, used by name
 
 LEASE = 6.0
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture(params=BACKEND_PARAMS)
-def database(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
-) -> Iterator[Database]:
-    with open_database(request.param, tmp_path, now=clock) as db:
-        yield db
 
 
 class WatchedTimers(TimerStore):

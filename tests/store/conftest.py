@@ -1,25 +1,5 @@
 """Every store test runs against SQLite (a temporary file) and PostgreSQL (its own schema)."""
 
-from __future__ import annotations
+from tests.db_fixtures import clock, database
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from app.store import Database
-from tests.dbutil import BACKEND_PARAMS, ManualClock, open_database
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture(params=BACKEND_PARAMS)
-def database(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
-) -> Iterator[Database]:
-    """A migrated database whose clock is ``clock``: time moves only when a test says so."""
-    with open_database(request.param, tmp_path, now=clock) as db:
-        yield db
+__all__ = ["clock", "database"]
