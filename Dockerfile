@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 # The shipped rules are installed inside the package. A deployment's own rules directory,
 # mounted at /srv/gatehouse/rules (./rules) or named by GATEHOUSE_RULES_DIR, wins.
 WORKDIR /srv/gatehouse
-COPY pyproject.toml setup.py README.md /tmp/gatehouse/
+COPY pyproject.toml setup.py README.md MANIFEST.in app.yml /tmp/gatehouse/
 COPY app /tmp/gatehouse/app
 COPY rules /tmp/gatehouse/rules
 COPY schema /tmp/gatehouse/schema

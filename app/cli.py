@@ -32,10 +32,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from app.cli_demo import add_demo_parser
     from app.cli_reports import add_report_parsers
     from app.cli_serve import add_serve_parser
+    from app.cli_setup import add_setup_parser
 
     add_serve_parser(sub)
     add_demo_parser(sub)
     add_report_parsers(sub)
+    add_setup_parser(sub)
     return parser
 
 

@@ -24,6 +24,7 @@ from app.jira import JiraClient
 from app.jobs.followups import AGENDA_KIND, PRUNE_KIND, AgendaMark, FollowUps
 from app.jobs.intake import IntakeWorker
 from app.jobs.scheduler import Scheduler
+from app.pulls.availability import Availability
 from app.pulls.check_publisher import CheckPublisher
 from app.pulls.extension import PullExtension
 from app.pulls.reconcile import Reconciler
@@ -45,6 +46,7 @@ from app.store import (
     TimerStore,
     utc_now,
 )
+from app.store.away import AwayStore
 from app.store.delivery_writer import DeliveryWriter
 from app.tracking.jira_flow import RETRY_KIND, JiraTracking
 from app.web.metrics import Metrics
@@ -89,6 +91,7 @@ class Gatehouse:
         self.assignments = AssignmentStore(self.db)
         self.timers = TimerStore(self.db)
         self.audit = AuditLog(self.db)
+        self.away = AwayStore(self.db)
         self.rules = RulesProvider(settings.resolved_rules_dir())
         self.stats = CallStats()
         self.stats.observers.append(self._observe_github)
@@ -140,7 +143,9 @@ class Gatehouse:
             rules=self.rules,
             records=self.records,
             checks=CheckPublisher(self.records, check_name),
-            reviewers=ReviewerRequester(self.records, self.assignments),
+            reviewers=ReviewerRequester(
+                self.records, self.assignments, Availability(self.away, self.runtime.now)
+            ),
             sticky=StickyComment(self.records),
             audit=self.audit,
             public_url=settings.public_url,

@@ -59,6 +59,14 @@ class ServiceSettings(BaseSettings):
     jira_api_token: SecretStr | None = Field(None, validation_alias="JIRA_API_TOKEN")
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_api_url: str = Field("https://slack.com/api", validation_alias="SLACK_API_URL")
+    # Sign-in with GitHub (SPEC section 9): the App's OAuth client and the key that signs
+    # session cookies. With any of the three unset, nobody can sign in and the pages show
+    # nothing of any pull request. GITHUB_WEB_URL is where browsers are sent (sign-in and
+    # the manifest flow); REST calls still go to GITHUB_API_URL.
+    github_client_id: str | None = Field(None, validation_alias="GITHUB_CLIENT_ID")
+    github_client_secret: SecretStr | None = Field(None, validation_alias="GITHUB_CLIENT_SECRET")
+    session_secret: SecretStr | None = Field(None, validation_alias="GATEHOUSE_SESSION_SECRET")
+    github_web_url: str = Field("https://github.com", validation_alias="GITHUB_WEB_URL")
     # The check lane: deliveries decided and their check runs published at once.
     workers: int = Field(16, ge=1, le=64, validation_alias="GATEHOUSE_WORKERS")
     # The follow-up lane: review requests, Jira, Slack and the sticky comment, which wait
@@ -87,7 +95,9 @@ class ServiceSettings(BaseSettings):
         DEFAULT_CONCURRENCY, ge=1, le=100, validation_alias="GATEHOUSE_INSTALLATION_CONCURRENCY"
     )
 
-    @field_validator("github_api_url", "public_url", "slack_api_url", "jira_base_url")
+    @field_validator(
+        "github_api_url", "public_url", "slack_api_url", "jira_base_url", "github_web_url"
+    )
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -112,6 +122,10 @@ class ServiceSettings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None
+
+    @property
+    def sign_in_enabled(self) -> bool:
+        return bool(self.github_client_id and self.github_client_secret and self.session_secret)
 
     def private_key_pem(self) -> str:
         if self.github_private_key is not None:
@@ -141,6 +155,14 @@ class ServiceSettings(BaseSettings):
         partial = [self.jira_base_url, self.jira_email, self.jira_api_token]
         if any(partial) and not all(partial):
             problems.append("Jira needs all of JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN")
+        sign_in = [self.github_client_id, self.github_client_secret, self.session_secret]
+        if any(sign_in) and not all(sign_in):
+            problems.append(
+                "sign-in needs all of GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and "
+                "GATEHOUSE_SESSION_SECRET"
+            )
+        elif self.session_secret is not None and len(self.session_secret.get_secret_value()) < 32:
+            problems.append("GATEHOUSE_SESSION_SECRET must be at least 32 characters")
         if problems:
             raise SettingsError("; ".join(problems))
 

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/install-deploy-tools.sh  # Helm's SDK and the Kubernetes schemas, for tests/deploy
+bash scripts/install-deploy-tools.sh  # Helm's SDK, Kubernetes schemas, Playwright: tests/deploy, tests/browser
 .venv/bin/ruff check app tests bench ci
 .venv/bin/ruff format --check app tests bench ci
 .venv/bin/mypy

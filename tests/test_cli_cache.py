@@ -61,6 +61,24 @@ def test_second_run_reads_the_entry_the_first_wrote(rules: Path, tmp_path: Path)
     assert entries(cache) == [entry] and entry.stat().st_ino == written, "not rewritten: a hit"
 
 
+def test_members_away_days_come_back_from_the_cache(rules: Path, tmp_path: Path) -> None:
+    groups = rules / "groups.yml"
+    groups.write_text(
+        groups.read_text().replace(
+            "        slack_user_id: U0PLATF001\n",
+            "        slack_user_id: U0PLATF001\n        away: [{from: 2026-12-21, to: 2027-01-04}]\n",
+            1,
+        )
+    )
+    cache = tmp_path / "cache"
+    check("--diff", str(DIFF), "--rules", str(rules), cache=cache)
+    [entry] = entries(cache)
+    written = entry.stat().st_ino
+    again = check("--diff", str(DIFF), "--rules", str(rules), cache=cache)
+    assert again.returncode == 1, again.stderr
+    assert entry.stat().st_ino == written, "the entry with dates in it was read, not rebuilt"
+
+
 def test_a_warm_check_imports_neither_pydantic_nor_the_yaml_loader(
     rules: Path, tmp_path: Path
 ) -> None:

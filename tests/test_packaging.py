@@ -17,7 +17,16 @@ from app.settings import REPO_ROOT
 
 pytestmark = pytest.mark.packaging
 
-SOURCES = ("pyproject.toml", "README.md", "setup.py", "app", "rules", "schema")
+SOURCES = (
+    "pyproject.toml",
+    "README.md",
+    "setup.py",
+    "MANIFEST.in",
+    "app.yml",
+    "app",
+    "rules",
+    "schema",
+)
 
 
 def _run(*command: str | Path, cwd: Path | None = None) -> str:
@@ -90,6 +99,18 @@ def test_the_installed_package_holds_the_rules_and_their_schema(venv: Path, tmp_
     assert Path(rules).name == "shipped_rules"
     assert first_line == "# yaml-language-server: $schema=../schema/rules.schema.json"
     assert schema_found == "True", "the schema line of each rules file resolves"
+
+
+def test_the_installed_package_holds_the_app_manifest_and_the_page_templates(
+    venv: Path, tmp_path: Path
+) -> None:
+    probe = (
+        "from app.setup.manifest import find_manifest; import app.web.context as c; "
+        "print(find_manifest(None)); print(sorted(p.name for p in c.TEMPLATES.glob('*.html')))"
+    )
+    manifest, templates = _run(venv / "bin" / "python", "-c", probe, cwd=tmp_path).splitlines()
+    assert Path(manifest).is_relative_to(venv) and Path(manifest).name == "app.yml"
+    assert "details.html" in templates and "queue.html" in templates
 
 
 @pytest.mark.parametrize(

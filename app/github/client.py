@@ -162,3 +162,15 @@ class InstallationClient:
                 return False
             raise
         return bool(data and data.get("state") == "active")
+
+    def is_org_member(self, org: str, login: str) -> bool:
+        """Whether ``login`` is a member of ``org``: GitHub answers 204 for a member and 404
+        (or 302, when it will not tell the caller) otherwise."""
+        url = f"/orgs/{quote(org)}/members/{quote(login)}"
+        try:
+            self.t.call("orgs/check-membership-for-user", "GET", url)
+        except GitHubError as exc:
+            if exc.status in (302, 404):
+                return False
+            raise
+        return True

@@ -13,6 +13,7 @@ carry the settings that the CLI's renderers show.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class FrozenMember(NamedTuple):
     name: str | None = None
     jira_account_id: str | None = None
     slack_user_id: str | None = None
+    away: tuple[tuple[date, date], ...] = ()
 
     @property
     def display(self) -> str:
@@ -107,7 +109,13 @@ def freeze(ruleset: RuleSet) -> FrozenRuleSet:
                 approvals=group.approvals,
                 github_team=group.github_team,
                 members=tuple(
-                    FrozenMember(m.github, m.name, m.jira_account_id, m.slack_user_id)
+                    FrozenMember(
+                        m.github,
+                        m.name,
+                        m.jira_account_id,
+                        m.slack_user_id,
+                        tuple((p.first, p.last) for p in m.away),
+                    )
                     for m in group.members
                 ),
                 assign=group.assign,

@@ -7,6 +7,7 @@ Schema printed by ``gatehouse rules schema`` is generated from these models.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -113,11 +114,31 @@ class Settings(Strict):
     architecture_review: ArchitectureReview = ArchitectureReview()
 
 
+class AwayPeriod(Strict):
+    """Days a member is away, both included, as calendar dates in the SLA timezone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> AwayPeriod:
+        if self.last < self.first:
+            raise ValueError(f"away: 'to' ({self.last}) comes before 'from' ({self.first})")
+        return self
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+
 class Member(Strict):
     github: str
     name: str | None = None
     jira_account_id: str | None = None
     slack_user_id: str | None = None
+    away: list[AwayPeriod] = Field(default_factory=list)
+    """Periods the member is away: assignment skips them (SPEC section 10)."""
 
     @property
     def display(self) -> str:

@@ -32,6 +32,7 @@ import io
 import os
 import pickle
 import sys
+from datetime import date
 from importlib.util import find_spec
 from pathlib import Path
 from typing import NamedTuple
@@ -134,6 +135,8 @@ class _EngineUnpickler(pickle.Unpickler):
     run code through this loader."""
 
     def find_class(self, module: str, name: str) -> type:
+        if (module, name) == ("datetime", "date"):  # members' away days
+            return date
         if module in _PICKLED_MODULES and name.isidentifier() and not name.startswith("__"):
             found = super().find_class(module, name)
             if isinstance(found, type) and found.__module__ == module:

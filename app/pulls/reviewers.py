@@ -17,6 +17,7 @@ from app.github.transport import GitHubError
 from app.policy.model import RuleSet
 from app.policy.result import Evaluation
 from app.policy.snapshot import PullSnapshot
+from app.pulls.availability import Availability
 from app.store import AssignmentStore, RecordStore
 
 log = logging.getLogger("gatehouse.reviewers")
@@ -36,9 +37,15 @@ class ReviewRequests:
 
 
 class ReviewerRequester:
-    def __init__(self, records: RecordStore, assignments: AssignmentStore) -> None:
+    def __init__(
+        self,
+        records: RecordStore,
+        assignments: AssignmentStore,
+        availability: Availability | None = None,
+    ) -> None:
         self.records = records
         self.assignments = assignments
+        self.availability = availability
 
     def assignee(self, ruleset: RuleSet, snapshot: PullSnapshot, group_id: str) -> str | None:
         """The member responsible for ``group_id`` on this pull request (chosen once)."""
@@ -48,9 +55,13 @@ class ReviewerRequester:
             return current
         group = ruleset.groups[group_id]
         candidates = [m.github for m in group.members]
+        author = [snapshot.author, snapshot.author.lower()]
+        away = self.availability.away(ruleset) if self.availability else frozenset()
+        absent = [login for login in candidates if login.lower() in away]
+        # Away members are skipped; if the whole group is away, someone is still asked.
         chosen = self.assignments.choose(
-            group_id, candidates, group.assign, exclude=[snapshot.author, snapshot.author.lower()]
-        )
+            group_id, candidates, group.assign, exclude=[*author, *absent]
+        ) or self.assignments.choose(group_id, candidates, group.assign, exclude=author)
         if chosen is None:
             return None
         return self.assignments.assign(snapshot.repository, snapshot.number, group_id, chosen)

@@ -16,13 +16,28 @@ from typing import Any
 import uvicorn
 
 
+def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening-ready TCP socket on ``host``; port 0 lets the kernel choose."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
 class ServerThread:
     """A uvicorn server bound to 127.0.0.1 on a port chosen by the kernel."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        sock: socket.socket | None = None,
+    ) -> None:
+        """``sock``: a socket bound beforehand with :func:`bind_loopback`, so that a service
+        can be told its own URL before it is built."""
+        self._sock = sock or bind_loopback(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
         config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         self._server = uvicorn.Server(config)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import socket
 import threading
 import time
 import uuid
@@ -25,7 +26,7 @@ from app.sandbox.fake_github import payloads as hooks
 from app.sandbox.fake_jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, JiraState, create_jira_app
 from app.sandbox.fake_slack import DEFAULT_TOKEN, SlackState, create_slack_app
 from app.sandbox.latency import Observer, WithLatency
-from app.sandbox.server import ServerThread
+from app.sandbox.server import ServerThread, bind_loopback
 from app.settings import SHIPPED_RULES, ServiceSettings
 from app.web.app import create_app
 
@@ -35,6 +36,9 @@ REPO = "acme/web"
 SECRET = "sandbox-webhook-secret"
 AUTHOR = "dev-dana"
 OUTSIDER = "mallory"
+# Signs the sandbox service's session cookies (sign-in on its pages goes through the fake
+# GitHub's OAuth pages).
+SESSION_SECRET = "sandbox-session-secret-0123456789abcdef"
 
 
 @functools.cache
@@ -94,12 +98,15 @@ class Sandbox:
         self._stack = contextlib.ExitStack()
         self.gatehouse: Gatehouse | None = None
         self.url = ""
+        self._socket: socket.socket | None = None
+        self._port = 0
 
     # set-up -----------------------------------------------------------------------------
     def _populate(self, public_pem: str) -> None:
         self.github.add_app(APP_ID, public_pem, "gatehouse")
         self.github.add_user(ORG, type="Organization")
         self.github.add_repo(REPO, installation_id=1)
+        self.github.add_org_member(ORG, AUTHOR)
         ruleset = load_rules_dir(self.options.rules_dir)
         self.jira.add_project(ruleset.settings.jira.project)
         for login, permission in ((AUTHOR, "write"), (OUTSIDER, "read")):
@@ -109,6 +116,7 @@ class Sandbox:
             for member in group.members:
                 self.github.add_user(member.github)
                 self.github.set_permission(REPO, member.github, "write")
+                self.github.add_org_member(ORG, member.github)
                 if member.jira_account_id:
                     self.jira.add_user(member.jira_account_id, member.display)
 
@@ -126,23 +134,32 @@ class Sandbox:
         jira = self._serve(self._network("jira")(jira_app)) if self.options.jira else None
         slack = self._serve(self._network("slack")(slack_app)) if self.options.slack else None
         database = self.options.database_url or f"sqlite:///{self.workdir / 'gatehouse.db'}"
-        settings = ServiceSettings(
+        # The service's socket is bound first so that its public URL (check run links,
+        # sign-in's redirect_uri) is the address it really answers on.
+        self._socket = bind_loopback()
+        self._port = self._socket.getsockname()[1]
+        oauth = self.github.apps[APP_ID]
+        values: dict[str, Any] = dict(
             GITHUB_APP_ID=APP_ID,
             GITHUB_PRIVATE_KEY=private_pem,
             GITHUB_WEBHOOK_SECRET=SECRET,
             GITHUB_API_URL=github.url,
             GATEHOUSE_RULES_DIR=self.options.rules_dir,
             GATEHOUSE_DATABASE_URL=database,
-            GATEHOUSE_PUBLIC_URL="http://gatehouse.localhost",
+            GATEHOUSE_PUBLIC_URL=f"http://127.0.0.1:{self._port}",
+            GITHUB_WEB_URL=github.url,
+            GITHUB_CLIENT_ID=oauth.client_id,
+            GITHUB_CLIENT_SECRET=oauth.client_secret,
+            GATEHOUSE_SESSION_SECRET=SESSION_SECRET,
             JIRA_BASE_URL=jira.url if jira else None,
             JIRA_EMAIL=DEFAULT_EMAIL if jira else None,
             JIRA_API_TOKEN=DEFAULT_API_TOKEN if jira else None,
             SLACK_BOT_TOKEN=DEFAULT_TOKEN if slack else None,
             SLACK_API_URL=slack.url if slack else "https://slack.invalid/api",
             GATEHOUSE_WORKERS=self.options.workers,
-            _env_file=None,
-            **self.options.settings,  # type: ignore[arg-type]
         )
+        values.update(self.options.settings)
+        settings = ServiceSettings(_env_file=None, **values)
         self.settings = settings
         if self.options.service:
             self._boot()
@@ -150,7 +167,9 @@ class Sandbox:
 
     def _boot(self) -> None:
         self.gatehouse = Gatehouse(self.settings, self.options.runtime)
-        self._server = ServerThread(create_app(self.gatehouse)).start()
+        sock, self._socket = self._socket, None
+        app = create_app(self.gatehouse)
+        self._server = ServerThread(app, sock=sock or bind_loopback(port=self._port)).start()
         self.url = self._server.url
 
     def restart(self, *, process: bool = True) -> None:
@@ -177,6 +196,9 @@ class Sandbox:
     def stop(self) -> None:
         if self.gatehouse is not None:
             self._server.stop()
+        if self._socket is not None:  # reserved for a service that was never started here
+            self._socket.close()
+            self._socket = None
         self._stack.close()
 
     def __enter__(self) -> Sandbox:

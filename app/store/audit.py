@@ -78,6 +78,18 @@ class AuditLog:
             session.flush()
             return _to_record(row)
 
+    def for_pull(self, repository: str, number: int, limit: int = 500) -> list[AuditRecord]:
+        """The latest ``limit`` entries about one pull request, oldest first."""
+        query = (
+            select(AuditRow)
+            .where(AuditRow.repository == repository, AuditRow.number == number)
+            .order_by(AuditRow.at.desc(), AuditRow.seq.desc())
+            .limit(limit)
+        )
+        with self._db.session(write=False) as session:
+            rows = [_to_record(row) for row in session.scalars(query)]
+        return rows[::-1]
+
     def export(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[AuditRecord]:

@@ -203,3 +203,16 @@ class AuditRow(Base):
     actor: Mapped[str | None] = mapped_column(String(255))
     summary: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]]
+
+
+class AwayPeriodRow(Base):
+    """A member's away period set on ``/me``: both days included, in the SLA timezone."""
+
+    __tablename__ = "away_periods"
+    __table_args__ = (Index(None, "login"),)
+
+    id: Mapped[int] = mapped_column(_SEQUENCE, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(255))
+    first_day: Mapped[str] = mapped_column(String(10))
+    last_day: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]

@@ -13,7 +13,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app import __version__
 from app.container import Gatehouse
+from app.web.context import Web
 from app.web.pages import pages_router
+from app.web.signin import sign_in_router
 from app.web.webhook import webhook_route
 
 
@@ -45,7 +47,9 @@ def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
             gatehouse.metrics,
         )
     )
-    app.include_router(pages_router(gatehouse))
+    web = Web(gatehouse)
+    app.include_router(sign_in_router(web))
+    app.include_router(pages_router(gatehouse, web))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,96 +1,272 @@
-"""The details page a check run links to: the last evaluation of a pull request."""
+"""gatehouse's pages: a pull request's details, the review queue and a member's own page.
+
+Nothing about a pull request or a person is shown to an anonymous visitor: every page but
+the home page needs sign-in, and each shows only what GitHub says the signed-in user can
+read (``app.web.access``). "Not there" and "not yours" get the same 404.
+"""
 
 from __future__ import annotations
 
-from html import escape
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.sla.business_time import BusinessCalendar
+from app.store.away import AwayPeriodError
+from app.web.access import AccessUnknown
+from app.web.context import Web
+from app.web.session import Session
+from app.web.views import STATUS_TEXT, QueueEntry, by_group, clocks, history, queue_entries
 
 if TYPE_CHECKING:
     from app.container import Gatehouse
 
-STYLE = (
-    "body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-    "table{border-collapse:collapse}"
-    "td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
-    "code{background:#f4f4f4;padding:0 .2rem}.success{color:#1a7f37}.failure{color:#cf222e}"
-    ".action_required{color:#9a6700}"
-)
+Document = dict[str, Any]
 
 
-def pages_router(gatehouse: Gatehouse) -> APIRouter:
+def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
+    web = web or Web(gatehouse)
     router = APIRouter()
+    away = gatehouse.away
+
+    def calendar() -> BusinessCalendar:
+        compiled = gatehouse.rules.organisation().compiled
+        if compiled is None:
+            return BusinessCalendar(
+                "UTC", ("09:00", "17:00"), ("mon", "tue", "wed", "thu", "fri"), None
+            )
+        return BusinessCalendar.from_settings(compiled.ruleset.settings.sla)
+
+    def group_names() -> dict[str, str]:
+        compiled = gatehouse.rules.organisation().compiled
+        if compiled is None:
+            return {}
+        return {gid: group.name for gid, group in compiled.ruleset.groups.items()}
+
+    def unavailable(session: Session) -> Response:
+        return web.message(
+            session,
+            "GitHub did not answer",
+            "gatehouse could not ask GitHub what you may see, so it shows nothing for now. "
+            "Try again in a minute.",
+            status=503,
+        )
+
+    def visible_entries(login: str) -> list[QueueEntry] | None:
+        """Open requests of repositories ``login`` can read, in organisations they belong to;
+        ``None`` when there are open requests and the user belongs to none of their
+        organisations (an outsider: the page is not theirs)."""
+        records = gatehouse.records.all_open()
+        via: dict[str, tuple[str, int | None]] = {}
+        installations: dict[str, int | None] = {}
+        for repository, _number, doc in records:
+            installation = doc.get("installation_id")
+            installations[repository] = int(installation) if installation else None
+            via.setdefault(
+                repository.partition("/")[0].lower(), (repository, installations[repository])
+            )
+        member_of = {
+            owner
+            for owner, through in via.items()
+            if owner == login.lower() or web.access.is_member(login, owner, through)
+        }
+        if via and not member_of:
+            return None
+        readable = {
+            repository
+            for repository, installation in installations.items()
+            if repository.partition("/")[0].lower() in member_of
+            and web.access.can_read(login, repository, installation)
+        }
+        entries = queue_entries(records, gatehouse.runtime.now(), calendar())
+        return [entry for entry in entries if entry.repository in readable]
+
+    @router.get("/", response_model=None)
+    async def home(request: Request) -> Response:
+        session = web.session(request)
+        if session.login:
+            return web.redirect(session, "/queue")
+        return web.render(session, "home.html")
 
     @router.get("/pulls/{owner}/{repo}/{number}", response_model=None)
-    async def details(owner: str, repo: str, number: int, format: str = "html") -> Response:
-        doc = await run_in_threadpool(gatehouse.records.load, f"{owner}/{repo}", number)
-        if not doc.get("evaluation"):
-            return HTMLResponse("<p>gatehouse has not evaluated this pull request.</p>", 404)
+    async def details(
+        request: Request, owner: str, repo: str, number: int, format: str = "html"
+    ) -> Response:
+        session = web.session(request)
+        login = session.login
+        if login is None:
+            return web.sign_in_first(request, session)
+        repository = f"{owner}/{repo}"
+        doc = await run_in_threadpool(gatehouse.records.load, repository, number)
+        installation = doc.get("installation_id")
+        try:
+            allowed = await run_in_threadpool(
+                web.access.can_read, login, repository, int(installation) if installation else None
+            )
+        except AccessUnknown:
+            return unavailable(session)
+        if not allowed or not doc.get("evaluation"):
+            return web.not_found(session)
         if format == "json":
-            return JSONResponse({k: v for k, v in doc.items() if not k.startswith("comment_")})
-        return HTMLResponse(render_page(f"{owner}/{repo}", number, doc))
+            body = {k: v for k, v in doc.items() if not k.startswith("comment_")}
+            return web.finish(JSONResponse(body), session)
+        entries = await run_in_threadpool(gatehouse.audit.for_pull, repository, number)
+        cal = calendar()
+        evaluation = doc["evaluation"]
+        return web.render(
+            session,
+            "details.html",
+            repository=repository,
+            number=number,
+            title=doc.get("title", ""),
+            author=doc.get("author", ""),
+            html_url=doc.get("html_url", ""),
+            head_sha=doc.get("head_sha", ""),
+            closed=bool(doc.get("closed")),
+            expedite=doc.get("expedite"),
+            evaluation=evaluation,
+            conclusion_text=STATUS_TEXT.get(
+                evaluation["conclusion"], evaluation["conclusion"]
+            ).replace("waiting for review", "review required"),
+            status_text={**STATUS_TEXT, "success": "approved"},
+            requested=doc.get("requested_view") or {},
+            clocks=clocks(doc, gatehouse.runtime.now(), cal),
+            reviews=[(g, r) for g in evaluation["groups"] for r in g["reviews"]],
+            ticket=doc.get("ticket_view"),
+            history=history(entries, cal.zone),
+        )
+
+    @router.get("/queue", response_model=None)
+    async def queue(request: Request, group: str = "", repo: str = "") -> Response:
+        session = web.session(request)
+        login = session.login
+        if login is None:
+            return web.sign_in_first(request, session)
+        try:
+            entries = await run_in_threadpool(visible_entries, login)
+        except AccessUnknown:
+            return unavailable(session)
+        if entries is None:
+            return web.not_found(session)
+        names = group_names()
+        repositories = sorted({e.repository for e in entries})
+        shown = [
+            e
+            for e in entries
+            if (not group or e.group == group) and (not repo or e.repository == repo)
+        ]
+        queues = by_group(shown, {g: n for g, n in names.items() if not group or g == group})
+        return web.render(
+            session,
+            "queue.html",
+            queues=queues,
+            group_names=names,
+            repositories=repositories,
+            selected_group=group,
+            selected_repo=repo,
+        )
+
+    @router.get("/me", response_model=None)
+    async def me(request: Request) -> Response:
+        session = web.session(request)
+        login = session.login
+        if login is None:
+            return web.sign_in_first(request, session)
+        try:
+            entries = await run_in_threadpool(visible_entries, login)
+        except AccessUnknown:
+            return unavailable(session)
+        mine = [e for e in entries or [] if e.asks(login)]
+        compiled = gatehouse.rules.organisation().compiled
+        groups = (
+            [
+                group.name
+                for group in compiled.ruleset.groups.values()
+                if any(m.github.lower() == login.lower() for m in group.members)
+            ]
+            if compiled
+            else []
+        )
+        periods = await run_in_threadpool(away.periods, login)
+        flash = session.pop("flash")
+        return web.render(
+            session,
+            "me.html",
+            groups=groups,
+            mine=by_group(mine, {})[0] if mine else _Empty(),
+            periods=periods,
+            configured=sorted(
+                {
+                    (period.first, period.last)
+                    for group in (compiled.ruleset.groups.values() if compiled else [])
+                    for member in group.members
+                    if member.github.lower() == login.lower()
+                    for period in member.away
+                }
+            ),
+            timezone=calendar().zone.key,
+            message=(flash or {}).get("text") if isinstance(flash, dict) else None,
+            error=bool(flash.get("error")) if isinstance(flash, dict) else False,
+        )
+
+    @router.post("/me/away", response_model=None)
+    async def add_away(request: Request) -> Response:
+        session = web.session(request)
+        login = session.login
+        if login is None:
+            return web.sign_in_first(request, session)
+        form = await web.checked_form(request, session)
+        if form is None:
+            return web.refused_form(session)
+        try:
+            first, last = (date.fromisoformat(form.get(k, "")) for k in ("first_day", "last_day"))
+            period = await run_in_threadpool(away.add, login, first, last)
+        except ValueError as exc:
+            text = str(exc) if isinstance(exc, AwayPeriodError) else "give both days as dates"
+            session.set("flash", {"text": f"Not added: {text}.", "error": True})
+            return web.redirect(session, "/me")
+        await run_in_threadpool(
+            gatehouse.audit.append,
+            "away",
+            repository=None,
+            number=None,
+            actor=login,
+            summary=f"away from {period.first_day} to {period.last_day}",
+            detail={"first_day": str(period.first_day), "last_day": str(period.last_day)},
+        )
+        session.set("flash", {"text": f"Away from {first} to {last}."})
+        return web.redirect(session, "/me")
+
+    @router.post("/me/away/{period_id}/delete", response_model=None)
+    async def remove_away(request: Request, period_id: int) -> Response:
+        session = web.session(request)
+        login = session.login
+        if login is None:
+            return web.sign_in_first(request, session)
+        if await web.checked_form(request, session) is None:
+            return web.refused_form(session)
+        removed = await run_in_threadpool(away.remove, login, period_id)
+        if removed:
+            await run_in_threadpool(
+                gatehouse.audit.append,
+                "away-removed",
+                repository=None,
+                number=None,
+                actor=login,
+                summary=f"away period {period_id} removed",
+            )
+        session.set("flash", {"text": "Removed." if removed else "No such period."})
+        return web.redirect(session, "/me")
 
     return router
 
 
-def render_page(repo: str, number: int, doc: dict[str, Any]) -> str:
-    view = doc["evaluation"]
-    title = escape(doc.get("title", ""))
-    link = escape(doc.get("html_url", ""))
-    parts = [
-        f"<!doctype html><meta charset=utf-8><title>gatehouse · {escape(repo)}#{number}</title>",
-        f"<style>{STYLE}</style>",
-        f"<h1>{escape(repo)}#{number}: {title}</h1>",
-        f"<p><a href='{link}'>Open on GitHub</a> · conclusion: "
-        f"<b class='{escape(view['conclusion'])}'>{escape(view['conclusion'])}</b></p>",
-    ]
-    for problem in view.get("problems", []):
-        parts.append(f"<p class=failure><pre>{escape(problem['message'])}</pre></p>")
-    if view["groups"]:
-        parts.append(
-            "<h2>Required reviews</h2><table><tr><th>Group<th>Approvals<th>Status<th>Asked<th>Due"
-        )
-        requested = doc.get("requested_view", {})
-        due = doc.get("due_view", {})
-        for group in view["groups"]:
-            asked = ", ".join(requested.get(group["group"], [])) or "—"
-            due_text = (due.get(group["group"]) or {}).get("text", "—")
-            parts.append(
-                f"<tr><td>{escape(group['name'])}<td>{len(group['approved_by'])} / "
-                f"{group['approvals_needed']}<td class='{escape(group['conclusion'])}'>"
-                f"{escape(group['override'] or group['conclusion'])}"
-                f"<td>{escape(asked)}<td>{escape(due_text)}"
-            )
-        parts.append("</table>")
-    else:
-        parts.append("<p>No review required.</p>")
-    for rule in view["rules"]:
-        parts.append(f"<h3><code>{escape(rule['id'])}</code> {escape(rule['title'])}</h3><ul>")
-        for found in rule["files"]:
-            parts.append(f"<li><code>{escape(found['path'])}</code> ({escape(found['status'])})")
-            lines = "".join(
-                f"<li>line {h['line']}: <code>{escape(h['text'])}</code>"
-                for h in found["lines"][:50]
-            )
-            if lines:
-                parts.append(f"<ul>{lines}</ul>")
-        parts.append("</ul>")
-    reviews = [(g, r) for g in view["groups"] for r in g["reviews"]]
-    if reviews:
-        parts.append("<h2>Reviews</h2><ul>")
-        for group, review in reviews:
-            parts.append(
-                f"<li>@{escape(review['reviewer'])} ({escape(review['state'].lower())}, "
-                f"{escape(group['name'])}): {escape(review['explanation'])}"
-            )
-        parts.append("</ul>")
-    ticket = doc.get("ticket_view")
-    if ticket:
-        parts.append(
-            f"<h2>Jira</h2><p>{escape(str(ticket.get('key') or ''))} {escape(ticket['state'])} "
-            f"{escape(ticket.get('note', ''))}</p>"
-        )
-    return "".join(parts)
+class _Empty:
+    """An empty group queue for ``/me`` when nothing waits for the member."""
+
+    entries: list[QueueEntry] = []

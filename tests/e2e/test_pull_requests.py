@@ -15,7 +15,7 @@ def test_workflow_change_blocks_and_asks_platform_engineering(sandbox: Sandbox) 
     assert (run.status, run.conclusion) == ("completed", "action_required")
     assert "ci-github-actions" in run.summary and ".github/workflows/deploy.yml" in run.summary
     assert "0 / 1" in run.summary
-    assert run.details_url == f"http://gatehouse.localhost/pulls/{REPO}/{number}"
+    assert run.details_url == f"{sandbox.url}/pulls/{REPO}/{number}"
     assert [a["identifier"] for a in run.actions] == ["rerun"]
     assert sandbox.github.requested_reviewers(REPO, number) == [PLATFORM]
     comments = sandbox.github.comments(REPO, number)

@@ -159,11 +159,3 @@ def test_health_readiness_and_metrics(sandbox: Sandbox) -> None:
     assert 'gatehouse_deliveries_total{event="pull_request",outcome="accepted"} 1.0' in metrics
     assert 'gatehouse_github_calls_total{operation="checks/create",status="ok"}' in metrics
     assert "gatehouse_github_rate_limit_remaining" in metrics
-
-
-def test_details_page_shows_the_evaluation(sandbox: Sandbox) -> None:
-    number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
-    page = httpx.get(f"{sandbox.url}/pulls/{REPO}/{number}")
-    assert page.status_code == 200
-    assert "ci-github-actions" in page.text and "Platform Engineering" in page.text
-    assert httpx.get(f"{sandbox.url}/pulls/{REPO}/999").status_code == 404

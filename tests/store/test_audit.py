@@ -68,4 +68,16 @@ def test_a_long_export_reads_every_page(
 
 def test_the_log_has_no_way_to_change_or_remove_an_entry() -> None:
     public = {name for name in dir(AuditLog) if not name.startswith("_")}
-    assert public == {"append", "export"}
+    assert public == {"append", "export", "for_pull"}
+
+
+def test_a_pull_requests_history_is_its_own_entries_oldest_first(
+    database: Database, clock: ManualClock
+) -> None:
+    log = AuditLog(database)
+    for index in range(5):
+        log.append("evaluation", repository="acme/web", number=1, actor="g", summary=f"a{index}")
+        log.append("evaluation", repository="acme/web", number=2, actor="g", summary=f"b{index}")
+        clock.advance(1)
+    assert [r.summary for r in log.for_pull("acme/web", 1)] == [f"a{i}" for i in range(5)]
+    assert [r.summary for r in log.for_pull("acme/web", 2, limit=2)] == ["b3", "b4"]

@@ -1,4 +1,6 @@
-"""A fake GitHub REST API served over real HTTP, holding GitHub's contract.
+"""A fake GitHub REST API served over real HTTP, holding GitHub's contract, with the
+github.com pages a browser goes through to sign in with an App (the OAuth web flow) and to
+register an App from a manifest.
 
 Build a ``GitHubState``, serve it with ``serve_github`` (or ``create_app`` and
 ``app.sandbox.server.serving``), point PyGithub or gatehouse at the server's URL, and read

@@ -1,5 +1,9 @@
-"""GitHub App authentication as GitHub applies it: App JWTs on ``/app...`` endpoints,
-installation tokens everywhere else."""
+"""GitHub App authentication as GitHub applies it: App JWTs on ``/app...`` endpoints, user
+access tokens (``ghu_``, from the OAuth web flow) on ``/user`` and the organisation
+membership reads, installation tokens everywhere else.
+
+The fake models no person's view of repositories, so a user token on a repository endpoint
+is refused (and recorded as a violation) rather than answered as some user would see it."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from app.sandbox.fake_github.records import App, Token
+from app.sandbox.fake_github.records import App, Token, UserToken
 from app.sandbox.fake_github.state import GitHubState
 from app.sandbox.fake_github.web import GitHubError
 
@@ -24,6 +28,7 @@ EARLY_JWT = (
     "was issued"
 )
 BAD_TOKEN = "Bad credentials"
+NOT_FOR_INTEGRATIONS = "Resource not accessible by integration"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Identity:
     token: Token | None
     app: App | None
     bucket: str
+    user: UserToken | None = None
 
 
 def _refuse(message: str) -> GitHubError:
@@ -93,8 +99,19 @@ def _installation_token(state: GitHubState, raw: str) -> Token:
     return token
 
 
+def _user_token(state: GitHubState, kind: str, raw: str) -> Identity:
+    token = state.user_tokens.get(raw)
+    if token is None:
+        raise _refuse(BAD_TOKEN)
+    if kind == "token":
+        raise GitHubError(403, NOT_FOR_INTEGRATIONS, violation=True)
+    return Identity(None, state.apps.get(token.app_id), f"user:{token.login.lower()}", token)
+
+
 def authenticate(state: GitHubState, kind: str, headers: Mapping[str, str]) -> Identity:
-    """Check the ``Authorization`` header for a route needing ``kind`` (token, jwt, any)."""
+    """Check the ``Authorization`` header for a route needing ``kind``: ``token``
+    (installation token), ``jwt``, ``user`` (user token), ``member`` (installation or user
+    token) or ``any`` (any credential, or none)."""
     raw = _credential(headers)
     if raw is None:
         if kind == "any":
@@ -106,5 +123,9 @@ def authenticate(state: GitHubState, kind: str, headers: Mapping[str, str]) -> I
             raise _refuse(BAD_JWT)
         app = verify_jwt(state, raw)
         return Identity(None, app, f"app:{app.id}")
+    if raw.startswith("ghu_"):
+        return _user_token(state, kind, raw)
     token = _installation_token(state, raw)
+    if kind == "user":
+        raise GitHubError(403, NOT_FOR_INTEGRATIONS, violation=True)
     return Identity(token, state.apps.get(token.app_id), token.value)

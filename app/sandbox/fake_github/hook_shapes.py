@@ -14,24 +14,6 @@ from app.sandbox.fake_github.shapes import node_id
 class HookShapes(PullShapes):
     """``PullShapes`` plus the webhook-only objects."""
 
-    def organization(self, login: str) -> dict[str, Any]:
-        record = self.state.user_record(login)
-        url = f"{self.api}/orgs/{record.login}"
-        return {
-            "login": record.login,
-            "id": record.id,
-            "node_id": node_id("Organization", record.id),
-            "url": url,
-            "repos_url": f"{url}/repos",
-            "events_url": f"{url}/events",
-            "hooks_url": f"{url}/hooks",
-            "issues_url": f"{url}/issues",
-            "members_url": f"{url}/members{{/member}}",
-            "public_members_url": f"{url}/public_members{{/member}}",
-            "avatar_url": f"{self.html}/avatars/u/{record.id}?v=4",
-            "description": None,
-        }
-
     def issue(self, repo: Repo, pull: Pull, comments: int) -> dict[str, Any]:
         """The pull request as the ``issue`` of an ``issue_comment`` event; its
         ``pull_request`` key is what tells it from a plain issue."""

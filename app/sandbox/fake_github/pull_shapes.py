@@ -278,3 +278,22 @@ class PullShapes(Shapes):
             "app": self.integration(app) if app else None,
             "pull_requests": pulls,
         }
+
+    def organization(self, login: str) -> dict[str, Any]:
+        """An ``organization-simple``: in webhooks and membership answers."""
+        record = self.state.user_record(login)
+        url = f"{self.api}/orgs/{quote(record.login)}"
+        return {
+            "login": record.login,
+            "id": record.id,
+            "node_id": node_id("Organization", record.id),
+            "url": url,
+            "repos_url": f"{url}/repos",
+            "events_url": f"{url}/events",
+            "hooks_url": f"{url}/hooks",
+            "issues_url": f"{url}/issues",
+            "members_url": f"{url}/members{{/member}}",
+            "public_members_url": f"{url}/public_members{{/member}}",
+            "avatar_url": f"{self.html}/avatars/u/{record.id}?v=4",
+            "description": None,
+        }

@@ -73,16 +73,30 @@ class User:
     login: str
     id: int
     type: str = "User"
+    name: str | None = None
+    created_at: datetime = field(kw_only=True)
 
 
 @dataclass
 class App:
+    """A GitHub App: its JWT key, its OAuth client (``client_id``/``client_secret``, and the
+    ``callback_urls`` sign-in may return to; none registered accepts any ``redirect_uri``),
+    and what it asks for."""
+
     id: int
     slug: str
     public_key_pem: str
     name: str
     owner: str
     created_at: datetime = field(kw_only=True)
+    client_id: str = field(kw_only=True)
+    client_secret: str = field(kw_only=True)
+    callback_urls: list[str] = field(default_factory=list, kw_only=True)
+    permissions: dict[str, str] = field(default_factory=dict, kw_only=True)
+    events: list[str] = field(default_factory=list, kw_only=True)
+    description: str | None = field(default=None, kw_only=True)
+    external_url: str | None = field(default=None, kw_only=True)
+    webhook_secret: str | None = field(default=None, kw_only=True)
 
 
 @dataclass
@@ -97,6 +111,38 @@ class Token:
     value: str
     installation_id: int
     app_id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class UserToken:
+    """A user access token (``ghu_``) from the OAuth web flow: acts as ``login`` through
+    the App ``app_id``. Never expires, as with GitHub's user-token expiry turned off."""
+
+    value: str
+    login: str
+    app_id: int
+
+
+@dataclass(frozen=True)
+class OAuthCode:
+    """An authorisation code of the web flow: single use, valid until ``expires_at``."""
+
+    value: str
+    app_id: int
+    login: str
+    redirect_uri: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ManifestCode:
+    """The code a manifest registration hands back: exchanged once, within the hour, for
+    the new App's credentials (its private key is known only until then)."""
+
+    value: str
+    app_id: int
+    private_key_pem: str
     expires_at: datetime
 
 

@@ -1,5 +1,6 @@
 """The fake GitHub's HTTP front: one FastAPI app answering the REST operations gatehouse
-uses, the way GitHub answers them.
+uses, the way GitHub answers them, and the few github.com pages a browser goes through to
+sign in or register an App (``site_oauth``, ``site_manifest``; not REST, so unchecked).
 
 Every request is checked against GitHub's published description (refused with 422, or 404
 for an unknown endpoint, and listed in ``state.violations``), authenticated, counted against a
@@ -24,18 +25,33 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, Request, Response
 
 from app.sandbox.contract import OpenApiContract
-from app.sandbox.fake_github import routes_apps, routes_checks, routes_issues, routes_pulls
+from app.sandbox.fake_github import (
+    routes_apps,
+    routes_checks,
+    routes_issues,
+    routes_pulls,
+    routes_users,
+)
 from app.sandbox.fake_github import routes_repos as _routes_repos
 from app.sandbox.fake_github.auth import Identity, authenticate
 from app.sandbox.fake_github.limits import SECONDARY_LIMIT, admit_write
 from app.sandbox.fake_github.records import Fault, RecordedRequest
+from app.sandbox.fake_github.site_manifest import manifest_router
+from app.sandbox.fake_github.site_oauth import oauth_router
 from app.sandbox.fake_github.state import DEFAULT_HTML_BASE, GitHubState
 from app.sandbox.fake_github.web import Call, GitHubError, Reply, find_route, rate_status
 from app.sandbox.server import ServerThread, serving
 from app.sandbox.shared_dir import shared_file
 
 __all__ = ["create_app", "serve_github"]
-_ROUTE_MODULES = (routes_apps, routes_checks, routes_issues, routes_pulls, _routes_repos)
+_ROUTE_MODULES = (
+    routes_apps,
+    routes_checks,
+    routes_issues,
+    routes_pulls,
+    _routes_repos,
+    routes_users,
+)
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 logger = logging.getLogger(__name__)
 
@@ -113,6 +129,7 @@ class Dispatcher:
             _refuse_a_burst(self.state, identity, method, request_id)
             call = Call(self.state, method, params, query, headers, body, base_url, path)
             call.token, call.app, call.bucket = identity.token, identity.app, identity.bucket
+            call.user = identity.user
             reply = route.handler(call)
         except GitHubError as error:
             if error.violation:
@@ -219,6 +236,14 @@ def create_app(state: GitHubState, *, contract: OpenApiContract | bool = True) -
     chosen = shared_contract() if contract is True else contract or None
     dispatcher = Dispatcher(state, chosen)
     app = FastAPI(title="fake GitHub", docs_url=None, redoc_url=None, openapi_url=None)
+    # github.com's pages (sign-in, registering an App) first: the catch-all is the API's.
+    app.include_router(oauth_router(state))
+    app.include_router(manifest_router(state))
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        # github.com's pages have an icon a browser asks for; it is not a REST call.
+        return Response(status_code=204)
 
     @app.api_route("/{rest:path}", methods=_METHODS)
     async def endpoint(request: Request) -> Response:

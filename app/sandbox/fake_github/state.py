@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sandbox.fake_github.accounts import Accounts
 from app.sandbox.fake_github.records import (
     REVIEW_STATES,
     CheckRun,
@@ -22,14 +23,14 @@ from app.sandbox.fake_github.records import (
     Review,
     new_sha,
 )
-from app.sandbox.fake_github.world import DEFAULT_HTML_BASE, RATE_LIMIT, World
+from app.sandbox.fake_github.world import DEFAULT_HTML_BASE, RATE_LIMIT
 
 __all__ = ["DEFAULT_HTML_BASE", "RATE_LIMIT", "GitHubState"]
 
 
-class GitHubState(World):
-    """The fake GitHub's world: ``World``'s registry plus pull requests and what happens on
-    them. Control methods (``open_pull``, ``push``, ``add_review``...) act as people would
+class GitHubState(Accounts):
+    """The fake GitHub's world: ``World``'s registry, ``Accounts``' people and sign-in, plus
+    pull requests and what happens on them. Control methods (``open_pull``, ``push``, ``add_review``...) act as people would
     on GitHub; inspection methods read back what gatehouse did."""
 
     def _commit(self, repo: Repo, parent: str, author: str, files: list[FileChange]) -> str:

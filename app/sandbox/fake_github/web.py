@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlencode
 from app.sandbox.contract import template_pattern
 from app.sandbox.fake_github.limits import primary_status
 from app.sandbox.fake_github.pull_shapes import PullShapes
-from app.sandbox.fake_github.records import App, Pull, Repo, Token
+from app.sandbox.fake_github.records import App, Pull, Repo, Token, UserToken
 from app.sandbox.fake_github.state import GitHubState
 
 DOCS = "https://docs.github.com/rest"
@@ -83,6 +83,7 @@ class Call:
     token: Token | None = None
     app: App | None = None
     bucket: str = "anonymous"
+    user: UserToken | None = None
 
     @property
     def shapes(self) -> PullShapes:
@@ -186,8 +187,9 @@ ROUTES: list[Route] = []
 def route(
     method: str, template: str, operation_id: str, *, auth: str = "token"
 ) -> Callable[[Handler], Handler]:
-    """Register a handler. ``auth`` is ``token`` (installation token), ``jwt`` (App JWT) or
-    ``any`` (either, or none)."""
+    """Register a handler. ``auth`` is ``token`` (installation token), ``jwt`` (App JWT),
+    ``user`` (user access token), ``member`` (installation or user token) or ``any`` (any
+    credential, or none)."""
 
     def register(handler: Handler) -> Handler:
         strict = template_pattern(template, lenient=False)

@@ -29,6 +29,7 @@ from app.sandbox.fake_github.records import (
     User,
     new_sha,
 )
+from app.sandbox.fake_github.shapes import APP_EVENTS, APP_PERMISSIONS
 
 TOKEN_LIFETIME = timedelta(hours=1)
 RATE_LIMIT = 5000
@@ -82,28 +83,50 @@ class World:
         """The fake's current time, in UTC to the second, as GitHub stamps its objects."""
         return self.clock().astimezone(UTC).replace(microsecond=0)
 
-    def add_app(self, app_id: int, public_key_pem: str, slug: str, name: str | None = None) -> App:
-        """Register a GitHub App whose JWTs are checked against ``public_key_pem``."""
+    def add_app(
+        self,
+        app_id: int,
+        public_key_pem: str,
+        slug: str,
+        name: str | None = None,
+        *,
+        owner: str | None = None,
+        callback_urls: list[str] | None = None,
+    ) -> App:
+        """Register a GitHub App whose JWTs are checked against ``public_key_pem``, with an
+        OAuth client of its own (``app.client_id``, ``app.client_secret``). ``owner``
+        defaults to an organisation named after the slug."""
         with self.lock:
             app = App(
                 app_id,
                 slug,
                 public_key_pem,
                 name or slug,
-                owner=slug + "-owner",
+                owner or slug + "-owner",
                 created_at=self.now(),
+                client_id="Iv23li" + secrets.token_hex(7),
+                client_secret=secrets.token_hex(20),
+                callback_urls=list(callback_urls or []),
+                permissions=dict(APP_PERMISSIONS),
+                events=list(APP_EVENTS),
             )
-            self.add_user(app.owner, type="Organization")
+            if owner is None:
+                self.add_user(app.owner, type="Organization")
+            else:
+                self.user_record(owner)
             self.add_user(f"{slug}[bot]", type="Bot")
             self.apps[app_id] = app
             return app
 
-    def add_user(self, login: str, type: str = "User") -> User:
+    def add_user(self, login: str, type: str = "User", name: str | None = None) -> User:
         with self.lock:
             user = self.users.get(login.lower())
             if user is None:
-                user = self.users[login.lower()] = User(login, self.next_id(), type)
+                user = User(login, self.next_id(), type, created_at=self.now())
+                self.users[login.lower()] = user
             user.type = type
+            if name is not None:
+                user.name = name
             return user
 
     def user_record(self, login: str) -> User:
