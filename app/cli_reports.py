@@ -1,12 +1,13 @@
-"""``gatehouse agenda``, ``gatehouse audit export`` and ``gatehouse report``.
+"""``gatehouse agenda``, ``gatehouse audit export``, ``gatehouse report`` and
+``gatehouse decisions``.
 
 Read-only views of the service's database (``GATEHOUSE_DATABASE_URL``) under the service's
 rules (``GATEHOUSE_RULES_DIR``). Each migrates the database first, so a new or empty one
 gives an empty result. Exit codes: 0 done, 2 bad input, an unusable database or invalid
 rules, always with one ``gatehouse: ...`` line on stderr.
 
-``audit export`` does not need the rules and works even while they are broken: the record
-of what happened must stay readable when the configuration is not.
+``audit export`` and ``decisions`` do not need the rules and work even while they are
+broken: the record of what happened must stay readable when the configuration is not.
 """
 
 from __future__ import annotations
@@ -60,3 +61,15 @@ def add_report_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     report.add_argument("--since", metavar="DATE", help="first instant included")
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.set_defaults(handler=_lazy("run_report"))
+
+    decisions = sub.add_parser(
+        "decisions",
+        help="the decision log: architecture, disagreement, expedite and deployment decisions",
+        description="Every architecture review outcome, engineering management decision, "
+        "expedite (with its post-implementation review's outcome) and deployment approval "
+        "made at or after DATE (YYYY-MM-DD or an ISO 8601 timestamp, UTC without an "
+        "offset), oldest first.",
+    )
+    decisions.add_argument("--since", metavar="DATE", help="first instant included")
+    decisions.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    decisions.set_defaults(handler=_lazy("run_decisions"))

@@ -16,6 +16,7 @@ from app.commands.disagreement import JOINT_REVIEW_KIND, DisagreementView
 from app.commands.expedite import PIR_KIND
 from app.commands.runner import CommandRunner
 from app.commands.services import CommandServices
+from app.deployments.gate import DeploymentGate
 from app.events.dispatch import Dispatcher
 from app.events.pulls import PullHandlers
 from app.github.app import GitHubApp
@@ -34,6 +35,7 @@ from app.pulls.rules_provider import RulesProvider
 from app.pulls.sticky import StickyComment
 from app.settings import ServiceSettings
 from app.sla.clocks import BREACH_KIND, REMIND_KIND, SlaClocks
+from app.sla.replacement import AwayReplacement
 from app.slack import SlackClient
 from app.store import (
     AssignmentStore,
@@ -48,7 +50,11 @@ from app.store import (
 )
 from app.store.away import AwayStore
 from app.store.delivery_writer import DeliveryWriter
+from app.store.deployments import DeploymentStore
 from app.tracking.jira_flow import RETRY_KIND, JiraTracking
+from app.verification.flow import VerificationFollowUps
+from app.verification.plan import OVERDUE_KIND as VERIFY_OVERDUE_KIND
+from app.verification.plan import REMIND_KIND as VERIFY_REMIND_KIND
 from app.web.metrics import Metrics
 
 log = logging.getLogger("gatehouse")
@@ -92,6 +98,7 @@ class Gatehouse:
         self.timers = TimerStore(self.db)
         self.audit = AuditLog(self.db)
         self.away = AwayStore(self.db)
+        self.deployment_store = DeploymentStore(self.db)
         self.rules = RulesProvider(settings.resolved_rules_dir())
         self.stats = CallStats()
         self.stats.observers.append(self._observe_github)
@@ -177,10 +184,31 @@ class Gatehouse:
             self.github,
             self.deliveries,
             on_notice=lambda kind, group: self.metrics.sla_notices.labels(kind, group).inc(),
+            replacement=AwayReplacement(
+                self.services, self.assignments, Availability(self.away, self.runtime.now)
+            ),
         )
         self.pulls.on_closed.append(self.followups.on_closed)
+        self.verification = VerificationFollowUps(self.services, self.rules, self.github)
+        self.pulls.on_closed.append(self.verification.on_closed)
         self.commands = CommandRunner(self.rules, self.services)
-        self.dispatcher = Dispatcher(self.github, self.pulls, check_name, self.commands.handle)
+        self.deployments = DeploymentGate(
+            rules=self.rules,
+            store=self.deployment_store,
+            records=self.records,
+            effects=self.effects,
+            audit=self.audit,
+            github=self.github,
+            slack=self.slack,
+            public_url=settings.public_url,
+        )
+        self.dispatcher = Dispatcher(
+            self.github,
+            self.pulls,
+            check_name,
+            self.commands.handle,
+            deployment_handler=self.deployments.requested,
+        )
         self.scheduler = Scheduler(
             self.timers,
             lease_seconds=settings.lease_seconds,
@@ -192,6 +220,8 @@ class Gatehouse:
         self.scheduler.on(BREACH_KIND, self.followups.sla_breach)
         self.scheduler.on(JOINT_REVIEW_KIND, self.followups.joint_review_due)
         self.scheduler.on(PIR_KIND, self.followups.pir_due)
+        self.scheduler.on(VERIFY_REMIND_KIND, self.verification.remind)
+        self.scheduler.on(VERIFY_OVERDUE_KIND, self.verification.overdue)
         self.scheduler.on(AGENDA_KIND, self.followups.post_agenda)
         self.scheduler.on(PRUNE_KIND, self.followups.prune_deliveries)
         self.worker = IntakeWorker(

@@ -38,6 +38,8 @@ class JiraApi(Protocol):
     def assign(self, key: str, account_id: str) -> None: ...
     def add_remote_link(self, key: str, global_id: str, url: str, title: str) -> None: ...
     def add_comment(self, key: str, body_adf: dict[str, Any]) -> None: ...
+    def transitions(self, key: str) -> list[dict[str, Any]]: ...
+    def transition(self, key: str, transition_id: str) -> None: ...
     def browse_url(self, key: str) -> str: ...
 
 
@@ -126,6 +128,24 @@ class JiraClient:
         response = self._call("addComment", "POST", path, json={"body": body_adf})
         if response.status_code == 404:
             raise JiraError("addComment", 404, _message(response))
+
+    def transitions(self, key: str) -> list[dict[str, Any]]:
+        """The transitions Jira offers gatehouse's account from the issue's status now, each
+        with its ``id``, ``name`` and target status ``to``."""
+        path = f"/rest/api/3/issue/{quote(key)}/transitions"
+        response = self._call("getTransitions", "GET", path)
+        if response.status_code == 404:
+            raise JiraError("getTransitions", 404, _message(response))
+        found = response.json().get("transitions") or []
+        return [t for t in found if isinstance(t, dict)]
+
+    def transition(self, key: str, transition_id: str) -> None:
+        """Move the issue by one of the transitions :meth:`transitions` offered."""
+        path = f"/rest/api/3/issue/{quote(key)}/transitions"
+        body = {"transition": {"id": transition_id}}
+        response = self._call("doTransition", "POST", path, json=body)
+        if response.status_code == 404:
+            raise JiraError("doTransition", 404, _message(response))
 
     def close(self) -> None:
         self._http.close()

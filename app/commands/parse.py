@@ -18,7 +18,14 @@ USAGE: dict[str, str] = {
     "decision": "/decision approve|reject RATIONALE — engineering management's final "
     "decision on an open disagreement",
     "arch-review": "/arch-review — put this pull request on the next architecture review agenda",
+    "arch-decision": "/arch-decision approve|changes|reject RATIONALE — the Architectural "
+    "Team's outcome of the weekly architecture review call for this pull request",
+    "verified": "/verified [NOTE] — Platform Engineering: the merged change, once deployed, "
+    "meets its approved specification",
+    "verification-failed": "/verification-failed NOTE — Platform Engineering: the merged "
+    "change does not meet its approved specification; the note is required",
 }
+ARCH_VERDICTS = ("approve", "changes", "reject")
 _COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_-]*)(?:\s+(.*))?$")
 
 
@@ -27,7 +34,7 @@ class Command:
     name: str
     argument: str
     verdict: str | None = None
-    """For ``/decision``: ``approve`` or ``reject``."""
+    """For ``/decision``: ``approve`` or ``reject``; for ``/arch-decision`` also ``changes``."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ def parse_command(body: str) -> Command | Malformed | None:
     rest = "\n".join([match.group(2) or "", *lines[1:]]).strip()
     if name not in USAGE:
         return Malformed(name, f"`/{name}` is not a gatehouse command.")
-    if name in ("recheck", "arch-review"):
+    if name in ("recheck", "arch-review", "verified"):
         return Command(name, rest)
     if name == "decision":
         verdict, _, rationale = rest.partition(" ")
@@ -65,7 +72,21 @@ def parse_command(body: str) -> Command | Malformed | None:
         if not rationale.strip():
             return Malformed(name, "the rationale is required.")
         return Command(name, rationale.strip(), verdict)
+    if name == "arch-decision":
+        return _arch_decision(rest)
     if not rest:
-        what = "reason" if name == "expedite" else "rationale"
+        what = {"expedite": "reason", "verification-failed": "note"}.get(name, "rationale")
         return Malformed(name, f"the {what} is required.")
     return Command(name, rest)
+
+
+def _arch_decision(rest: str) -> Command | Malformed:
+    """The verdict is the first word (any whitespace after it); the rationale is the rest."""
+    words = rest.split(maxsplit=1)
+    verdict = words[0].lower() if words else ""
+    if verdict not in ARCH_VERDICTS:
+        return Malformed("arch-decision", "say `approve`, `changes` or `reject` first.")
+    rationale = words[1].strip() if len(words) > 1 else ""
+    if not rationale:
+        return Malformed("arch-decision", "the rationale is required.")
+    return Command("arch-decision", rationale, verdict)

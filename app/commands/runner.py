@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from app.commands import disagreement, expedite, simple
+from app.commands import arch_decision, disagreement, expedite, simple
 from app.commands.authority import Authority
 from app.commands.context import CommandCall
 from app.commands.parse import Command, Malformed, parse_command
@@ -20,6 +20,7 @@ from app.commands.services import CommandServices
 from app.github.client import InstallationClient
 from app.pulls.rules_provider import RulesProvider
 from app.tracking.once import once
+from app.verification import commands as verification
 
 log = logging.getLogger("gatehouse.commands")
 Handler = Callable[[CommandCall, CommandServices], bool]
@@ -29,8 +30,11 @@ HANDLERS: dict[str, Handler] = {
     "expedite": expedite.expedite,
     "disagree": disagreement.disagree,
     "decision": disagreement.decision,
+    "arch-decision": arch_decision.arch_decision,
+    "verified": verification.verified,
+    "verification-failed": verification.verification_failed,
 }
-AFTER_MERGE = frozenset({"arch-review"})
+AFTER_MERGE = frozenset({"arch-review", "verified", "verification-failed"})
 
 
 def is_bot(user: dict[str, Any]) -> bool:

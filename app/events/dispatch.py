@@ -30,11 +30,13 @@ class Dispatcher:
         pulls: PullHandlers,
         check_name: str,
         comment_handler: CommentHandler | None = None,
+        deployment_handler: CommentHandler | None = None,
     ) -> None:
         self.github = github
         self.pulls = pulls
         self.check_name = check_name
         self.comment_handler = comment_handler
+        self.deployment_handler = deployment_handler
 
     def handle(self, delivery: Delivery) -> None:
         payload = json.loads(delivery.payload)
@@ -85,6 +87,9 @@ class Dispatcher:
             self._rerun(client, repo, numbers, payload, f"check_run.{action}")
         elif event == "check_suite":
             self._rerun(client, repo, numbers, payload, "check_suite.rerequested")
+        elif event == "deployment_protection_rule":
+            if self.deployment_handler is not None:
+                self.deployment_handler(client, payload)
         elif event == "merge_group":
             check_merge_group(
                 client, self.pulls.reconciler, self.pulls.records, self.check_name, payload, numbers

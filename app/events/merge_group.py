@@ -13,7 +13,7 @@ from app.github.client import InstallationClient
 from app.github.snapshot import build_snapshot
 from app.policy.evaluate import evaluate
 from app.policy.result import Conclusion
-from app.pulls.reconcile import Reconciler, _overrides
+from app.pulls.reconcile import Reconciler, _call_decisions, _overrides
 from app.render.check_run import RERUN_ACTION
 from app.store import RecordStore
 
@@ -38,12 +38,14 @@ def check_merge_group(
             verdicts.append((number, Conclusion.FAILURE, loaded.error or "rules invalid"))
             continue
         pull = client.get_pull(repo, number)
+        doc = records.load(repo, number)
         snapshot = build_snapshot(
             client,
             loaded.compiled.ruleset,
             repo,
             pull,
-            overrides=_overrides(records.load(repo, number)),
+            overrides=_overrides(doc),
+            call_decisions=_call_decisions(doc),
         )
         result = evaluate(loaded.compiled.ruleset, snapshot, loaded.compiled)
         waiting = [r.name for r in result.requirements if not r.satisfied]

@@ -20,6 +20,7 @@ HANDLED: dict[str, frozenset[str]] = {
     "check_run": frozenset({"rerequested", "requested_action"}),
     "check_suite": frozenset({"rerequested"}),
     "merge_group": frozenset({"checks_requested"}),
+    "deployment_protection_rule": frozenset({"requested"}),
 }
 MERGE_QUEUE_REF = re.compile(r"/pr-(\d+)-[0-9a-f]+$")
 
@@ -52,6 +53,10 @@ def classify(event: str, payload: dict[str, Any]) -> Route | None:
     if event == "merge_group":
         sha = (payload.get("merge_group") or {}).get("head_sha", "")
         key = f"{repository}@merge-group:{sha}"
+    elif event == "deployment_protection_rule":
+        # One environment's deployments in order: each is judged from the one before.
+        environment = str(payload.get("environment") or "").lower()
+        key = f"{repository}@deployment:{environment}"
     elif numbers:
         key = f"{repository}#{numbers[0]}"
     else:

@@ -14,6 +14,7 @@ from app.github.budget import Priority
 from app.github.transport import GitHubError, Transport
 
 MAX_PULL_FILES = 3000
+MAX_COMPARE_PAGES = 30  # 3,000 commits between two deployments
 
 
 def _repo(full_name: str) -> str:
@@ -64,6 +65,58 @@ class InstallationClient:
         url = f"{_repo(repo)}/compare/{base}...{head}"
         return self._object(
             "repos/compare-commits-with-basehead", "GET", url, params={"per_page": 100}
+        )
+
+    # deployments: a deployment waits on these, so they go first like check work
+    def compare_commits(
+        self, repo: str, base: str, head: str, *, max_pages: int = MAX_COMPARE_PAGES
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The comparison ``base...head`` and its commits, page after page (100 a page),
+        until ``total_commits`` are read or ``max_pages`` were: fewer commits than
+        ``total_commits`` means the rest could not be read."""
+        url = f"{_repo(repo)}/compare/{base}...{head}"
+        operation = "repos/compare-commits-with-basehead"
+        query = {"per_page": 100, "page": 1}
+        first = self._object(operation, "GET", url, params=query, priority=Priority.CHECK)
+        commits = [c for c in first.get("commits") or [] if isinstance(c, dict)]
+        total = int(first.get("total_commits") or len(commits))
+        seen = {c.get("sha") for c in commits}
+        page = 1
+        while len(seen) < total and page < max_pages:
+            page += 1
+            query = {"per_page": 100, "page": page}
+            data = self._object(operation, "GET", url, params=query, priority=Priority.CHECK)
+            listed = [c for c in data.get("commits") or [] if isinstance(c, dict)]
+            fresh = [c for c in listed if c.get("sha") not in seen]
+            if not fresh:
+                break
+            commits += fresh
+            seen.update(c.get("sha") for c in fresh)
+        return first, commits
+
+    def pulls_for_commit(self, repo: str, sha: str) -> list[dict[str, Any]]:
+        """The merged pull request that brought ``sha`` to the default branch (elsewhere:
+        its merged and open ones)."""
+        url = f"{_repo(repo)}/commits/{quote(sha)}/pulls"
+        return self.t.paginate(
+            "repos/list-pull-requests-associated-with-commit", url, priority=Priority.CHECK
+        )
+
+    def get_deployment(self, repo: str, deployment_id: int) -> dict[str, Any]:
+        url = f"{_repo(repo)}/deployments/{deployment_id}"
+        return self._object("repos/get-deployment", "GET", url, priority=Priority.CHECK)
+
+    def review_deployment_gate(
+        self, repo: str, run_id: int, environment: str, state: str | None, comment: str
+    ) -> None:
+        """Approve or reject (``state``) this App's protection rule on a workflow run's
+        deployment to ``environment``; with ``state`` None, only a status comment."""
+        body: dict[str, Any] = {"environment_name": environment, "comment": comment}
+        if state is not None:
+            body["state"] = state
+        url = f"{_repo(repo)}/actions/runs/{run_id}/deployment_protection_rule"
+        self.t.call(
+            "actions/review-custom-gates-for-run", "POST", url, body=body, priority=Priority.CHECK
         )
 
     # check runs
@@ -174,3 +227,9 @@ class InstallationClient:
                 return False
             raise
         return True
+
+    def remove_requested_reviewers(self, repo: str, number: int, reviewers: list[str]) -> None:
+        url = f"{_repo(repo)}/pulls/{number}/requested_reviewers"
+        self.t.call(
+            "pulls/remove-requested-reviewers", "DELETE", url, body={"reviewers": reviewers}
+        )

@@ -14,7 +14,15 @@ from typing import Any
 from app.github.client import MAX_PULL_FILES, InstallationClient
 from app.github.transport import GitHubError
 from app.policy.model import RuleSet
-from app.policy.snapshot import ChangedFile, FileStatus, Override, PullSnapshot, Review, ReviewState
+from app.policy.snapshot import (
+    CallDecision,
+    ChangedFile,
+    FileStatus,
+    Override,
+    PullSnapshot,
+    Review,
+    ReviewState,
+)
 
 COMPARE_FILE_LIMIT = 300
 _STATUSES = {status.value for status in FileStatus}
@@ -61,6 +69,7 @@ def build_snapshot(
     *,
     fetch_reviews: bool = True,
     overrides: tuple[Override, ...] = (),
+    call_decisions: tuple[CallDecision, ...] = (),
 ) -> PullSnapshot:
     """``pull`` is the pull request object of a webhook payload or of ``pulls/get``."""
     number = int(pull["number"])
@@ -86,6 +95,7 @@ def build_snapshot(
         changed_since=changed_since,
         group_members=_team_members(client, ruleset, reviews),
         overrides=overrides,
+        call_decisions=call_decisions,
     )
 
 

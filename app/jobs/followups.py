@@ -19,6 +19,7 @@ from app.pulls.extension import ReconcileState
 from app.pulls.rules_provider import RulesProvider
 from app.sla import reminders
 from app.sla.business_time import current_or_next_call
+from app.sla.replacement import AwayReplacement
 from app.store import DeliveryStore, Timer
 
 AGENDA_KIND = "agenda-post"
@@ -34,18 +35,17 @@ class FollowUps:
         github: GitHubApp,
         deliveries: DeliveryStore,
         on_notice: Callable[[str, str], None] = lambda kind, group: None,
+        replacement: AwayReplacement | None = None,
     ) -> None:
         self.deliveries = deliveries
+        self.replacement = replacement  # passes a review on when its reviewer is away
         self.on_notice = on_notice  # (kind, group) of each SLA notice sent, for /metrics
         self.services = services
         self.rules = rules
         self.github = github
 
     def _ruleset(self) -> RuleSet:
-        compiled = self.rules.organisation().compiled
-        if compiled is None:
-            raise RuntimeError("the organisation's rules are invalid; follow-ups wait for a fix")
-        return compiled.ruleset
+        return self.rules.ruleset()
 
     def _client(self, repo: str, number: int) -> InstallationClient:
         doc = self.services.records.load(repo, number)
@@ -53,11 +53,24 @@ class FollowUps:
         return self.github.installation(int(installation))
 
     # timers
+    def _replace_if_away(self, timer: Timer) -> None:
+        if self.replacement is None:
+            return
+        repo, number = str(timer.payload["repository"]), int(timer.payload["number"])
+        client = self._client(repo, number)
+        if self.replacement.replace(self._ruleset(), timer, client):
+            # The check and the sticky comment name who is asked: show the new reviewer.
+            self.services.reconcile(
+                client, repo, client.get_pull(repo, number), trigger="reviewer-replaced"
+            )
+
     def sla_remind(self, timer: Timer) -> None:
+        self._replace_if_away(timer)
         if reminders.remind(self.services, self._ruleset(), timer, breach=False):
             self.on_notice("reminder", str(timer.payload["group"]))
 
     def sla_breach(self, timer: Timer) -> None:
+        self._replace_if_away(timer)
         if reminders.remind(self.services, self._ruleset(), timer, breach=True):
             self.on_notice("breach", str(timer.payload["group"]))
             repo, number = str(timer.payload["repository"]), int(timer.payload["number"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from app.policy.call_decisions import demands_review, weigh_call_decision
 from app.policy.compiled import Compiled
 from app.policy.result import (
     Conclusion,
@@ -186,14 +187,15 @@ def _requirements(
     for found in matches:
         by_group.setdefault(found.group, []).append(found)
     overrides = {o.group: o for o in snapshot.overrides}
+    calls = {c.group: c for c in snapshot.call_decisions}  # the latest per group wins
     requirements = []
     for group_id, group in ruleset.groups.items():
-        if group_id not in by_group:
+        if group_id not in by_group and not demands_review(calls.get(group_id)):
             continue
-        group_matches = by_group[group_id]
+        group_matches = by_group.get(group_id, [])
         members = {m.github.lower() for m in group.members}
         members |= {login.lower() for login in snapshot.group_members.get(group_id, frozenset())}
-        needed = max(found.approvals for found in group_matches)
+        needed = max((found.approvals for found in group_matches), default=group.approvals)
         # Only reviews ask what the group governs; without any, skip collecting paths.
         matched_paths = (
             frozenset(path for found in group_matches for f in found.files for path in _names(f))
@@ -205,6 +207,12 @@ def _requirements(
             return compiled.governs(g, path, m)
 
         outcomes, approved, blocked = judge_reviews(snapshot, members, governs)
+        call = calls.get(group_id)
+        call_outcome = None
+        if call is not None:
+            weighed = weigh_call_decision(call, snapshot, members, outcomes, approved, blocked)
+            outcomes, approved, blocked = weighed.outcomes, weighed.approved, weighed.blocked
+            call_outcome = weighed.call
         conclusion = (
             Conclusion.FAILURE
             if blocked
@@ -227,6 +235,7 @@ def _requirements(
                 reviews=outcomes,
                 conclusion=conclusion,
                 override=override_text,
+                call_outcome=call_outcome,
             )
         )
     return tuple(requirements)

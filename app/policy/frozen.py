@@ -51,6 +51,7 @@ class FrozenRule(NamedTuple):
     detect: tuple[str, ...]
     advisory: bool
     jira: bool
+    issue_type: str | None = None
 
 
 class FrozenJira(NamedTuple):
@@ -134,6 +135,7 @@ def freeze(ruleset: RuleSet) -> FrozenRuleSet:
                 detect=tuple(rule.detect),
                 advisory=rule.advisory,
                 jira=rule.jira,
+                issue_type=rule.issue_type,
             )
             for rule in ruleset.rules
         ),

@@ -30,11 +30,23 @@ def _clock(value: str) -> str:
     return value
 
 
+class JiraVerification(Strict):
+    """The Jira transitions of the verification step (SPEC section 8), each found by the
+    transition's name or the name of the status it leads to (case-insensitive); ``null``
+    leaves the ticket where it is."""
+
+    transition: Annotated[str, Field(min_length=1)] | None = "In Verification"
+    """Performed when a change Platform Engineering approved merges."""
+    done_transition: Annotated[str, Field(min_length=1)] | None = "Done"
+    """Performed by ``/verified``."""
+
+
 class JiraSettings(Strict):
     project: str = "LFXV2"
     issue_type: str = "Task"
     labels: list[str] = Field(default_factory=lambda: ["platform-engineering"])
     require_key: bool = False
+    verification: JiraVerification = JiraVerification()
 
     @field_validator("project")
     @classmethod
@@ -79,6 +91,8 @@ class SlaSettings(Strict):
     expedited: BusinessHours = BusinessHours(business_hours=4)
     post_implementation_review: Hours = Hours(hours=24)
     joint_review: Hours = Hours(hours=24)
+    verification: BusinessDays = BusinessDays(business_days=2)
+    """Platform Engineering verifies a merged change within this (SPEC section 8)."""
     remind_before_minutes: Annotated[int, Field(ge=0)] = 120
 
     @field_validator("workday")
@@ -106,12 +120,28 @@ class ArchitectureReview(Strict):
     _time = field_validator("time")(classmethod(lambda cls, v: _clock(v)))
 
 
+class DeploymentSettings(Strict):
+    environments: list[str] = Field(default_factory=lambda: ["production"])
+    """The environments gatehouse protects as a custom deployment protection rule (names
+    compared case-insensitively, as GitHub does); deployments elsewhere are approved at
+    once."""
+
+    @field_validator("environments")
+    @classmethod
+    def _named(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.strip():
+                raise ValueError("an environment name cannot be empty")
+        return value
+
+
 class Settings(Strict):
     check_name: str = "gatehouse"
     jira: JiraSettings = JiraSettings()
     slack: SlackSettings = SlackSettings()
     sla: SlaSettings = SlaSettings()
     architecture_review: ArchitectureReview = ArchitectureReview()
+    deployments: DeploymentSettings = DeploymentSettings()
 
 
 class AwayPeriod(Strict):
@@ -180,6 +210,9 @@ class Rule(Strict):
     advisory: bool = False
     """Suggest the group instead of requiring it: never blocks, asks nobody, no ticket."""
     jira: bool = True
+    issue_type: str | None = None
+    """The Jira work type of the ticket a match opens (the handbook's "CI/CD change",
+    "Deployment update"); unset: ``settings.jira.issue_type``."""
 
     @field_validator("id")
     @classmethod

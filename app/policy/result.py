@@ -119,6 +119,26 @@ class ReviewOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """How a review call's recorded outcome (``/arch-decision``) weighed on a group.
+
+    ``standing`` is False when it counts for nothing: the decider's later review took its
+    place, or the decider is no longer a member of the group (or is the author).
+    """
+
+    decided_by: str
+    verdict: str
+    rationale: str
+    at: str
+    standing: bool
+    reason: str
+
+    @property
+    def rejected(self) -> bool:
+        return self.standing and self.verdict == "reject"
+
+
+@dataclass(frozen=True, slots=True)
 class GroupRequirement:
     """One reviewing group the change needs, and where its reviews stand."""
 
@@ -132,6 +152,8 @@ class GroupRequirement:
     conclusion: Conclusion
     override: str | None = None
     """A final decision that settled this requirement, described for people."""
+    call_outcome: CallOutcome | None = None
+    """The review call's outcome recorded for this group, and how it weighed."""
 
     @property
     def satisfied(self) -> bool:

@@ -91,6 +91,24 @@ class Override:
 
 
 @dataclass(frozen=True, slots=True)
+class CallDecision:
+    """The outcome of a group's review call for this pull request (``/arch-decision``),
+    the latest one recorded: ``approve`` counts as the decider's approval, ``changes``
+    blocks as their requested change, ``reject`` blocks and rejects the change.
+
+    ``at`` is when it was recorded (ISO 8601): a standing review the decider submits
+    later takes its place for ``approve`` and ``changes``, as a later review replaces an
+    earlier one. It never goes stale on a push: it was the call's outcome for the change.
+    """
+
+    group: str
+    verdict: str
+    decided_by: str
+    rationale: str
+    at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PullSnapshot:
     """Everything the engine needs to decide one pull request.
 
@@ -116,3 +134,4 @@ class PullSnapshot:
     changed_since: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     group_members: Mapping[str, frozenset[str]] = field(default_factory=dict)
     overrides: tuple[Override, ...] = ()
+    call_decisions: tuple[CallDecision, ...] = ()

@@ -23,7 +23,7 @@ from app.github.client import InstallationClient
 from app.github.snapshot import build_snapshot
 from app.policy.evaluate import evaluate, failed_evaluation
 from app.policy.result import Evaluation
-from app.policy.snapshot import Override, PullSnapshot
+from app.policy.snapshot import CallDecision, Override, PullSnapshot
 from app.pulls.check_publisher import CheckPublisher
 from app.pulls.extension import PullExtension, ReconcileState
 from app.pulls.later import collecting, defer, hand_on
@@ -146,6 +146,7 @@ class Reconciler:
             pull,
             fetch_reviews=fetch_reviews,
             overrides=_overrides(doc),
+            call_decisions=_call_decisions(doc),
         )
         evaluation = evaluate(compiled.ruleset, snapshot, compiled)
         requests = (
@@ -220,11 +221,26 @@ class Reconciler:
         self._publish_comment(client, repo, number, state.evaluation, context, published.unknown)
         self._remember(repo, number, state.pull, state.evaluation, context, published.trigger)
 
-    def show_closed(self, client: InstallationClient, repo: str, number: int, note: str) -> None:
-        """Bring the sticky comment of a closed pull request up to date with ``note``."""
-        doc = self.records.load(repo, number)
+    def show_closed(
+        self,
+        client: InstallationClient,
+        repo: str,
+        number: int,
+        note: str,
+        *,
+        section: str = "post-implementation-review",
+    ) -> None:
+        """Bring the sticky comment of a closed pull request up to date: ``note`` is what
+        ``section`` shows now; the other sections (a post-implementation review, the
+        verification) stay, in the order of their names."""
+
+        def put(document: dict[str, Any]) -> None:
+            document.setdefault("closed_notes", {})[section] = note
+
+        doc = self.records.update(repo, number, put)
         state = "merged" if doc.get("merged") else "closed"
-        body = f"{MARKER}\n✅ **gatehouse**: this pull request was {state}.\n\n{note}\n"
+        notes = "\n\n".join(text for _, text in sorted(doc["closed_notes"].items()))
+        body = f"{MARKER}\n✅ **gatehouse**: this pull request was {state}.\n\n{notes}\n"
         self.sticky.publish(client, repo, number, body, wanted=True, look_up=True)
 
     def _publish_comment(
@@ -328,6 +344,20 @@ def _overrides(doc: dict[str, Any]) -> tuple[Override, ...]:
     return tuple(
         Override(o["group"], bool(o["approve"]), o["decided_by"], o.get("rationale", ""))
         for o in doc.get("overrides", [])
+    )
+
+
+def _call_decisions(doc: dict[str, Any]) -> tuple[CallDecision, ...]:
+    """The review calls' outcomes recorded on the PR (``/arch-decision``), one per group."""
+    return tuple(
+        CallDecision(
+            group,
+            str(c["verdict"]),
+            str(c["by"]),
+            str(c.get("rationale", "")),
+            str(c.get("at", "")),
+        )
+        for group, c in (doc.get("call_decisions") or {}).items()
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from app.policy.compiled import CompiledRules, compile_rules
 from app.policy.loader import RulesError, apply_repo_rules, load_rules_dir
+from app.policy.model import RuleSet
 
 log = logging.getLogger("gatehouse.rules")
 REPO_CACHE_SIZE = 256
@@ -64,6 +65,14 @@ class RulesProvider:
 
     def organisation(self) -> LoadedRules:
         return self.reload()
+
+    def ruleset(self) -> RuleSet:
+        """The organisation's rules for timers and follow-ups, which cannot act on invalid
+        rules: they raise, and their work is retried once the rules are fixed."""
+        compiled = self.reload().compiled
+        if compiled is None:
+            raise RuntimeError("the organisation's rules are invalid; this waits for a fix")
+        return compiled.ruleset
 
     def for_repository(self, repo_file: str | None) -> LoadedRules:
         """The organisation's rules merged with a repository file's text (if any)."""

@@ -21,6 +21,10 @@ COMMANDS = (
     "- `/disagree RATIONALE` — after changes were requested: start the disagreement procedure\n"
     "- `/decision approve|reject RATIONALE` — engineering management's final decision\n"
     "- `/arch-review` — put this pull request on the next architecture review agenda\n"
+    "- `/arch-decision approve|changes|reject RATIONALE` — the Architectural Team records "
+    "the architecture review call's outcome\n"
+    "- `/verified [NOTE]` / `/verification-failed NOTE` — after the merge: Platform "
+    "Engineering's verification of the deployed change\n"
     "</details>"
 )
 

@@ -41,6 +41,16 @@ def _group(req: GroupRequirement) -> dict[str, Any]:
         "blocked_by": list(req.blocked_by),
         "conclusion": str(req.conclusion),
         "override": req.override,
+        "call_decision": None
+        if req.call_outcome is None
+        else {
+            "decided_by": req.call_outcome.decided_by,
+            "verdict": req.call_outcome.verdict,
+            "rationale": req.call_outcome.rationale,
+            "at": req.call_outcome.at,
+            "standing": req.call_outcome.standing,
+            "explanation": req.call_outcome.reason,
+        },
         "reviews": [
             {
                 "reviewer": r.reviewer,

@@ -7,6 +7,7 @@ from app.render.context import PullContext
 
 MAX_FILES_PER_RULE = 20
 MAX_LINES_PER_FILE = 5
+MAX_RATIONALE = 500
 STATUS_WORD = {
     Conclusion.SUCCESS: "approved",
     Conclusion.ACTION_REQUIRED: "waiting for approval",
@@ -35,6 +36,9 @@ def title(evaluation: Evaluation) -> str:
     waiting = [r for r in evaluation.requirements if not r.satisfied]
     if not waiting:
         return "All required reviews approved"
+    rejected = [r for r in waiting if r.call_outcome is not None and r.call_outcome.rejected]
+    if rejected:
+        return "Rejected at the review call by " + ", ".join(r.name for r in rejected)
     blocked = [r for r in waiting if r.blocked_by]
     if blocked:
         return "Changes requested by " + ", ".join(r.name for r in blocked)
@@ -53,12 +57,22 @@ def requirements_table(evaluation: Evaluation, context: PullContext) -> list[str
         due_text = "—" if due is None or req.satisfied else due.text
         if due is not None and due.overdue and not req.satisfied:
             due_text = f"**overdue** {due_text}"
-        status = req.override or STATUS_WORD[req.conclusion]
+        status = req.override or _status(req)
         lines.append(
             f"| {cell(req.name)} | {len(req.approved_by)} / {req.approvals_needed} "
             f"| {cell(status)} | {cell(asked)} | {cell(due_text)} |"
         )
     return lines
+
+
+def _status(req: GroupRequirement) -> str:
+    word = STATUS_WORD[req.conclusion]
+    call = req.call_outcome
+    if call is None or not call.standing:
+        return word
+    if call.rejected:
+        word = "rejected"
+    return f"{word} (review call: {call.verdict} by @{call.decided_by})"
 
 
 def rule_sections(evaluation: Evaluation) -> list[str]:
@@ -127,7 +141,14 @@ def _file_lines(found: FileMatch) -> list[str]:
 
 
 def review_lines(requirement: GroupRequirement) -> list[str]:
-    return [f"- @{r.reviewer} ({r.state.lower()}): {r.explanation}" for r in requirement.reviews]
+    lines = [f"- @{r.reviewer} ({r.state.lower()}): {r.explanation}" for r in requirement.reviews]
+    call = requirement.call_outcome
+    if call is not None:
+        lines.append(
+            f"- @{call.decided_by} (review call: {call.verdict}): {call.reason}. "
+            f"Rationale: {cell(call.rationale[:MAX_RATIONALE])}"
+        )
+    return lines
 
 
 def next_steps(evaluation: Evaluation, context: PullContext) -> list[str]:
@@ -137,6 +158,15 @@ def next_steps(evaluation: Evaluation, context: PullContext) -> list[str]:
             steps.append(f"Fix this first: {problem.message}")
     for req in evaluation.requirements:
         if req.satisfied:
+            continue
+        call = req.call_outcome
+        if call is not None and call.rejected:
+            steps.append(
+                f"{req.name} rejected this change at the review call (@{call.decided_by}: "
+                f"{cell(call.rationale[:MAX_RATIONALE])}). Only a new outcome recorded with "
+                "`/arch-decision` replaces it; if you disagree, comment "
+                "`/disagree <your rationale>`."
+            )
             continue
         if req.blocked_by:
             who = ", ".join(f"@{login}" for login in req.blocked_by)

@@ -1,4 +1,4 @@
-"""The handlers of ``gatehouse agenda``, ``audit export`` and ``report``.
+"""The handlers of ``gatehouse agenda``, ``audit export``, ``report`` and ``decisions``.
 
 Imported only when one of those commands runs, so the other commands start fast.
 """
@@ -75,6 +75,27 @@ def run_report(args: argparse.Namespace) -> int:
             _print_json(report.to_json())
         else:
             sys.stdout.write(render_report(report))
+
+    return _run(body)
+
+
+def run_decisions(args: argparse.Namespace) -> int:
+    from app.reporting.decisions import (
+        AUDIT_KINDS,
+        build_decisions,
+        decisions_to_json,
+        render_markdown,
+    )
+
+    def body(settings: ServiceSettings) -> None:
+        since = _when(args.since, "--since")
+        with _database(settings) as db:
+            # Post-implementation reviews follow their expedite, so ``since`` loses none.
+            decisions = build_decisions(AuditLog(db).export(since, kinds=AUDIT_KINDS), since)
+        if args.format == "json":
+            _print_json(decisions_to_json(decisions))
+        else:
+            sys.stdout.write(render_markdown(decisions, since))
 
     return _run(body)
 

@@ -88,6 +88,8 @@ class Report:
     escalations: int
     decisions_approve: int
     decisions_reject: int
+    replacements: int = 0
+    """Requested reviewers replaced because they were away when a reminder fell due."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -119,6 +121,7 @@ class Report:
             },
             "escalations": self.escalations,
             "decisions": {"approve": self.decisions_approve, "reject": self.decisions_reject},
+            "replaced_away_reviewers": self.replacements,
         }
 
 
@@ -197,6 +200,7 @@ def build_report(
         pir_done=counted["pir-done"],
         pir_overdue=pir_overdue,
         escalations=counted["escalation"],
+        replacements=counted["reviewer-replaced"],
         decisions_approve=counted["decision:approve"],
         decisions_reject=counted["decision:reject"],
     )
@@ -274,6 +278,7 @@ def render_text(report: Report) -> str:
         f"opened, {report.pir_done} done, {report.pir_overdue} overdue",
         f"Escalations: {report.escalations}; decisions: {report.decisions_approve} approve, "
         f"{report.decisions_reject} reject",
+        f"Reviewers replaced while away: {report.replacements}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -12,6 +12,8 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+from app.reporting.decisions import build_decisions, render_markdown
+from app.sandbox.demo_deployments import deploy_and_show, push_hotfix
 from app.sandbox.fake_github import FileChange
 from app.sandbox.world import AUTHOR, REPO, Sandbox, SandboxOptions
 from app.settings import SHIPPED_RULES
@@ -27,6 +29,13 @@ SECURITY_GROUP = FileChange(
     patch='@@ -20,3 +20,9 @@ module "vpc" {\n }\n \n+resource "aws_security_group" "api" {\n'
     "+  ingress {\n+    from_port   = 443\n+    to_port     = 443\n"
     '+    cidr_blocks = ["10.0.0.0/8"]\n+  }\n',
+)
+NEW_DEPENDENCY = FileChange(
+    "package.json",
+    patch=(
+        '@@ -1,6 +1,7 @@\n {\n   "name": "web",\n   "dependencies": {\n'
+        '+    "nats.ws": "^1.29.0",\n     "react": "^18.2.0"\n   }\n }\n'
+    ),
 )
 DOCS = FileChange(
     "docs/onboarding.md",
@@ -80,6 +89,16 @@ def show_outside(sandbox: Sandbox, p: Printer, seen: dict[str, int]) -> None:
     seen["slack"] = len(sandbox.slack.messages())
 
 
+def show_verification(sandbox: Sandbox, number: int, p: Printer, seen: dict[str, int]) -> None:
+    """The sticky comment after the merge, the ticket's status and what Slack was told."""
+    sticky = [c.body for c in sandbox.github.comments(REPO, number) if "gatehouse:sticky" in c.body]
+    p.section("the sticky comment", sticky[0] if sticky else "none")
+    key = str(sandbox.service.records.load(REPO, number).get("jira_key") or "")
+    if key:
+        p.section("Jira", f"{key} is {sandbox.jira.issue(key).status}")
+    show_outside(sandbox, p, seen)
+
+
 def run_demo(out: Callable[[str], None] = print, rules_dir: Path = SHIPPED_RULES) -> int:
     p = Printer(out)
     seen: dict[str, int] = {}
@@ -117,6 +136,36 @@ def run_demo(out: Callable[[str], None] = print, rules_dir: Path = SHIPPED_RULES
         show_pull(sandbox, second, p)
         p.section("labels", ", ".join(sandbox.github.labels(REPO, second)))
         show_outside(sandbox, p, seen)
+
+        p.heading(f"6. #{first} merges: its ticket moves to verification; Alan is asked to verify")
+        sandbox.merge(first)
+        show_verification(sandbox, first, p, seen)
+
+        p.heading(f"7. Once it is deployed, @alan-sherman comments `/verified` on #{first}")
+        sandbox.comment(first, "alan-sherman", "/verified the release run published v1.0.0")
+        show_verification(sandbox, first, p, seen)
+
+        p.heading("8. main is deployed to production: every change came through an approved PR")
+        deploy_and_show(sandbox, p.section, seen)
+
+        p.heading(f"9. @{AUTHOR} pushes straight to main; the next deployment waits")
+        push_hotfix(sandbox)
+        deploy_and_show(sandbox, p.section, seen)
+
+        p.heading("10. A new dependency goes to the architecture review call, which approves it")
+        fourth = sandbox.open_pull(
+            "Talk to NATS from the browser", [NEW_DEPENDENCY], head_ref="feat/nats-ws"
+        )
+        sandbox.comment(
+            fourth,
+            "example-architect-one",
+            "/arch-decision approve fits the messaging pattern agreed for the event bus",
+        )
+        show_pull(sandbox, fourth, p)
+
+        p.heading("11. `gatehouse decisions`: the decision log for all teams")
+        log = build_decisions(sandbox.service.audit.export())
+        out(render_markdown(log))
 
         violations = sandbox.violations()
         p.heading("Summary")

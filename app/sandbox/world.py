@@ -36,6 +36,8 @@ REPO = "acme/web"
 SECRET = "sandbox-webhook-secret"
 AUTHOR = "dev-dana"
 OUTSIDER = "mallory"
+# The work types of the sandbox's Jira project: Jira's defaults and the handbook's.
+JIRA_WORK_TYPES = ("Task", "Sub-task", "CI/CD change", "Deployment update")
 # Signs the sandbox service's session cookies (sign-in on its pages goes through the fake
 # GitHub's OAuth pages).
 SESSION_SECRET = "sandbox-session-secret-0123456789abcdef"
@@ -108,7 +110,7 @@ class Sandbox:
         self.github.add_repo(REPO, installation_id=1)
         self.github.add_org_member(ORG, AUTHOR)
         ruleset = load_rules_dir(self.options.rules_dir)
-        self.jira.add_project(ruleset.settings.jira.project)
+        self.jira.add_project(ruleset.settings.jira.project, issue_types=JIRA_WORK_TYPES)
         for login, permission in ((AUTHOR, "write"), (OUTSIDER, "read")):
             self.github.add_user(login)
             self.github.set_permission(REPO, login, permission)

@@ -128,3 +128,22 @@ class AssignmentStore:
                 )
                 .values(open=False, closed_at=self._db.now()),
             )
+
+    def reassign(self, repository: str, number: int, group: str, login: str) -> None:
+        """Hand the PR's assignment for ``group`` to ``login`` (its assignee is away)."""
+        with self._db.session() as session:
+            row = session.get(AssignmentRow, (repository, number, group), populate_existing=True)
+            if row is None:
+                session.add(
+                    AssignmentRow(
+                        repository=repository,
+                        number=number,
+                        group_name=group,
+                        login=login,
+                        open=True,
+                        assigned_at=self._db.now(),
+                    )
+                )
+            else:
+                row.login = login
+                row.assigned_at = self._db.now()

@@ -5,7 +5,7 @@ There is deliberately no way to change or remove an entry through gatehouse.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,9 +91,14 @@ class AuditLog:
         return rows[::-1]
 
     def export(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        kinds: Collection[str] | None = None,
     ) -> Iterator[AuditRecord]:
-        """Entries with ``since <= at < until``, oldest first (ties in append order).
+        """Entries with ``since <= at < until``, oldest first (ties in append order); only
+        those of ``kinds`` when given.
 
         Read in pages, each in its own short transaction, so a long export neither holds
         the database nor loads the whole log into memory.
@@ -106,6 +111,8 @@ class AuditLog:
                 query = query.where(AuditRow.at >= since)
             if until is not None:
                 query = query.where(AuditRow.at < until)
+            if kinds is not None:
+                query = query.where(AuditRow.kind.in_(sorted(kinds)))
             if after is not None:
                 at, seq = after
                 query = query.where(

@@ -216,3 +216,35 @@ class AwayPeriodRow(Base):
     first_day: Mapped[str] = mapped_column(String(10))
     last_day: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime]
+
+
+class DeploymentRow(Base):
+    """A deployment gatehouse was asked to approve as a custom deployment protection rule.
+
+    ``key`` names it once (repository, environment, GitHub's deployment or run), so a
+    redelivered request finds the same row. ``state`` is ``waiting`` (for Platform
+    Engineering), ``approved`` or ``rejected``; ``detail`` holds what it brings and why
+    it waits. ``protected`` is false for an environment gatehouse does not protect.
+    """
+
+    __tablename__ = "deployments"
+    __table_args__ = (
+        Index(None, "state", "created_at"),
+        Index(None, "repository", "environment", "state", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(_SEQUENCE, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(320), unique=True)
+    repository: Mapped[str] = mapped_column(String(255))
+    environment: Mapped[str] = mapped_column(String(255))
+    sha: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int] = mapped_column(BigInteger)
+    deployment_id: Mapped[int | None] = mapped_column(BigInteger)
+    installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    protected: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(255))
+    rationale: Mapped[str | None] = mapped_column(Text)

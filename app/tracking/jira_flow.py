@@ -152,7 +152,7 @@ class JiraTracking:
         url = state.pull.get("html_url", "")
 
         def create() -> dict[str, Any]:
-            key = create_with_fallback(jira, fields)
+            key = create_with_fallback(jira, fields, state.ruleset.settings.jira.issue_type)
             try:
                 jira.add_remote_link(
                     key,

@@ -35,7 +35,7 @@ def ticket_fields(state: ReconcileState, assignee: Member | None) -> dict[str, A
     )
     fields: dict[str, Any] = {
         "project": {"key": settings.project},
-        "issuetype": {"name": settings.issue_type},
+        "issuetype": {"name": work_type(state)},
         "summary": f"Review {snap.repository}#{snap.number}: {snap.title}"[:250],
         "description": description,
         "labels": list(settings.labels),
@@ -45,14 +45,39 @@ def ticket_fields(state: ReconcileState, assignee: Member | None) -> dict[str, A
     return fields
 
 
-def create_with_fallback(jira: JiraApi, fields: dict[str, Any]) -> str:
-    """Create the issue; when Jira refuses only the assignee (an account id it does not
-    know or that cannot be assigned in the project), create it unassigned rather than
-    never: the ticket matters more than who holds it, and the log says why."""
+def work_type(state: ReconcileState) -> str:
+    """The ticket's work type: that of the first matching rule (in the rules' order) that
+    names one, else the project's default (``settings.jira.issue_type``)."""
+    by_id = {rule.id: rule for rule in state.ruleset.rules}
+    for match in state.evaluation.matches:
+        rule = by_id.get(match.rule_id)
+        if match.jira and rule is not None and rule.issue_type:
+            return rule.issue_type
+    return state.ruleset.settings.jira.issue_type
+
+
+def create_with_fallback(jira: JiraApi, fields: dict[str, Any], default_type: str) -> str:
+    """Create the issue. When Jira refuses only the assignee (an account id it does not
+    know or that cannot be assigned in the project), create it unassigned; when it refuses
+    a rule's work type (the project has no such type), create it as ``default_type``. The
+    ticket matters more than who holds it or its type, and the log says why."""
     try:
         return jira.create_issue(fields)
     except JiraError as exc:
-        if exc.status != 400 or "assignee" not in exc.message.lower() or "assignee" not in fields:
+        message = exc.message.lower()
+        if exc.status != 400:
+            raise
+        if "issuetype" in message and fields["issuetype"] != {"name": default_type}:
+            log.warning(
+                "Jira refused the work type %r (%s); creating a %r",
+                fields["issuetype"].get("name"),
+                exc.message,
+                default_type,
+            )
+            return create_with_fallback(
+                jira, {**fields, "issuetype": {"name": default_type}}, default_type
+            )
+        if "assignee" not in message or "assignee" not in fields:
             raise
         log.warning("Jira refused the assignee (%s); creating the ticket unassigned", exc.message)
         return jira.create_issue({k: v for k, v in fields.items() if k != "assignee"})

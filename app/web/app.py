@@ -14,6 +14,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from app import __version__
 from app.container import Gatehouse
 from app.web.context import Web
+from app.web.decisions import decisions_router
+from app.web.deployments import deployments_router
 from app.web.pages import pages_router
 from app.web.signin import sign_in_router
 from app.web.webhook import webhook_route
@@ -50,6 +52,8 @@ def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
     web = Web(gatehouse)
     app.include_router(sign_in_router(web))
     app.include_router(pages_router(gatehouse, web))
+    app.include_router(decisions_router(gatehouse, web))
+    app.include_router(deployments_router(gatehouse, web))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -124,6 +124,16 @@ class Web:
             status=404,
         )
 
+    def unavailable(self, session: Session) -> Response:
+        """GitHub could not say what this user may see: show nothing rather than guess."""
+        return self.message(
+            session,
+            "GitHub did not answer",
+            "gatehouse could not ask GitHub what you may see, so it shows nothing for now. "
+            "Try again in a minute.",
+            status=503,
+        )
+
     def redirect(self, session: Session, url: str) -> Response:
         return self.finish(RedirectResponse(url, status_code=303), session)
 

@@ -20,7 +20,6 @@ from app.sla.business_time import BusinessCalendar
 from app.store.away import AwayPeriodError
 from app.web.access import AccessUnknown
 from app.web.context import Web
-from app.web.session import Session
 from app.web.views import STATUS_TEXT, QueueEntry, by_group, clocks, history, queue_entries
 
 if TYPE_CHECKING:
@@ -47,15 +46,6 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
         if compiled is None:
             return {}
         return {gid: group.name for gid, group in compiled.ruleset.groups.items()}
-
-    def unavailable(session: Session) -> Response:
-        return web.message(
-            session,
-            "GitHub did not answer",
-            "gatehouse could not ask GitHub what you may see, so it shows nothing for now. "
-            "Try again in a minute.",
-            status=503,
-        )
 
     def visible_entries(login: str) -> list[QueueEntry] | None:
         """Open requests of repositories ``login`` can read, in organisations they belong to;
@@ -109,7 +99,7 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
                 web.access.can_read, login, repository, int(installation) if installation else None
             )
         except AccessUnknown:
-            return unavailable(session)
+            return web.unavailable(session)
         if not allowed or not doc.get("evaluation"):
             return web.not_found(session)
         if format == "json":
@@ -150,7 +140,7 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
         try:
             entries = await run_in_threadpool(visible_entries, login)
         except AccessUnknown:
-            return unavailable(session)
+            return web.unavailable(session)
         if entries is None:
             return web.not_found(session)
         names = group_names()
@@ -180,7 +170,7 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
         try:
             entries = await run_in_threadpool(visible_entries, login)
         except AccessUnknown:
-            return unavailable(session)
+            return web.unavailable(session)
         mine = [e for e in entries or [] if e.asks(login)]
         compiled = gatehouse.rules.organisation().compiled
         groups = (

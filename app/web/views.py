@@ -15,18 +15,9 @@ from zoneinfo import ZoneInfo
 from app.sla.business_time import BusinessCalendar
 from app.sla.humanize import relative_due
 from app.store.audit import AuditRecord
+from app.timestamps import aware_instant
 
 Document = dict[str, Any]
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def shown(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -53,11 +44,11 @@ def clocks(doc: Document, now: datetime, calendar: BusinessCalendar) -> dict[str
     for group, clock in (doc.get("sla") or {}).items():
         if not isinstance(clock, dict):
             continue
-        due = parse_time(clock.get("due_at"))
+        due = aware_instant(clock.get("due_at"))
         result[group] = Clock(
             group=group,
             kind=str(clock.get("kind") or "standard"),
-            requested_at=shown(parse_time(clock.get("requested_at")), zone),
+            requested_at=shown(aware_instant(clock.get("requested_at")), zone),
             due_at=shown(due, zone),
             due=due,
             overdue=bool(due and now >= due),

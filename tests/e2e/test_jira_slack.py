@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import concurrent.futures
+import shutil
+from pathlib import Path
 
 import httpx
 import pytest
 
 from app.sandbox.clock import ManualClock
+from app.sandbox.fake_github import FileChange
 from app.sandbox.fake_github import payloads as hooks
 from app.sandbox.fake_jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL
-from app.sandbox.world import AUTHOR, REPO, Sandbox
+from app.sandbox.world import AUTHOR, REPO, Sandbox, SandboxOptions
+from app.settings import SHIPPED_RULES
 from tests.e2e.changes import DOCS, SECURITY_GROUP, WORKFLOW
 
 ALAN, ANTONIA, ROBERT = "alan-sherman", "antonia-gaete", "robert-detjens"
@@ -19,6 +23,10 @@ ACCOUNT = {
     ANTONIA: "000000:00000000-0000-4000-8000-000000000002",
     ROBERT: "000000:00000000-0000-4000-8000-000000000003",
 }
+HPA = FileChange(
+    "deploy/charts/api/templates/hpa.yaml",
+    patch="@@ -1,3 +1,3 @@\n kind: HorizontalPodAutoscaler\n spec:\n-  maxReplicas: 4\n+  maxReplicas: 8",
+)
 SLACK_ID = {ALAN: "U0PLATF001", ANTONIA: "U0PLATF002", ROBERT: "U0PLATF003"}
 
 
@@ -185,3 +193,26 @@ def test_unknown_assignee_still_gets_a_ticket_unassigned(sandbox: Sandbox) -> No
     [issue] = sandbox.jira.issues()
     assert issue.assignee_id is None
     assert len(sandbox.slack.messages()) == 1
+
+
+def test_the_ticket_has_the_handbooks_work_type_for_what_matched(sandbox: Sandbox) -> None:
+    sandbox.open_pull("Add deploy workflow", [WORKFLOW])
+    sandbox.open_pull("Open port 443", [SECURITY_GROUP], head_ref="network")
+    sandbox.open_pull("Scale the API", [HPA], head_ref="scale")
+    kinds = [issue.issue_type.name for issue in sandbox.jira.issues()]
+    assert kinds == ["CI/CD change", "Task", "Deployment update"]
+
+
+def test_a_work_type_the_project_lacks_falls_back_to_the_default(
+    tmp_path: Path, options: SandboxOptions
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(SHIPPED_RULES, rules)
+    governed = rules / "platform-engineering.yml"
+    governed.write_text(governed.read_text().replace("CI/CD change", "Pipeline change"))
+    options.rules_dir = rules
+    (tmp_path / "world").mkdir()
+    with Sandbox(tmp_path / "world", options) as world:
+        world.open_pull("Add deploy workflow", [WORKFLOW])
+        [issue] = world.jira.issues()
+        assert issue.issue_type.name == "Task"

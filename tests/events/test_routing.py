@@ -22,6 +22,7 @@ EXPECTED = {
     "check_run.requested_action": "check_run",
     "check_suite.rerequested": "check_suite",
     "merge_group.checks_requested": "merge_group",
+    "deployment_protection_rule.requested": "deployment_protection_rule",
 }
 
 

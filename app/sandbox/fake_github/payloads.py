@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from app.sandbox.fake_github.deployments import deployment_object
 from app.sandbox.fake_github.hook_shapes import HookShapes
 from app.sandbox.fake_github.records import Commit, Repo, new_sha
 from app.sandbox.fake_github.shapes import node_id
@@ -233,3 +234,29 @@ def installation(
             "repositories": listed,
             "sender": shapes.user(record.account),
         }
+
+
+def deployment_protection_rule(
+    state: GitHubState,
+    repo: str,
+    deployment_id: int,
+    *,
+    event: str = "push",
+    sender: str | None = None,
+) -> dict[str, Any]:
+    """A ``deployment_protection_rule.requested`` event for a deployment from
+    ``start_deployment``: its environment, the callback URL of its workflow run and the
+    deployment, as GitHub sends them (no pull requests: a push to the branch)."""
+    with state.lock:
+        found = state.repo(repo)
+        deployment = state.deployment_book(repo).deployments[deployment_id]
+        shapes = HookShapes(state)
+        run_url = f"{shapes.repo_url(found)}/actions/runs/{deployment.run_id}"
+        fields: dict[str, Any] = {
+            "environment": deployment.environment,
+            "event": event,
+            "deployment_callback_url": f"{run_url}/deployment_protection_rule",
+            "deployment": deployment_object(shapes, found, deployment, webhook=True),
+            "pull_requests": [],
+        }
+        return _envelope(state, found, "requested", sender or deployment.creator, **fields)

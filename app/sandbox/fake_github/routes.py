@@ -28,6 +28,7 @@ from app.sandbox.contract import OpenApiContract
 from app.sandbox.fake_github import (
     routes_apps,
     routes_checks,
+    routes_deployments,
     routes_issues,
     routes_pulls,
     routes_users,
@@ -47,6 +48,7 @@ __all__ = ["create_app", "serve_github"]
 _ROUTE_MODULES = (
     routes_apps,
     routes_checks,
+    routes_deployments,
     routes_issues,
     routes_pulls,
     _routes_repos,

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     from app.sandbox.fake_github.world import World
 
 APP_PERMISSIONS = {
+    "actions": "read",
     "checks": "write",
     "contents": "read",
+    "deployments": "write",
     "issues": "write",
     "members": "read",
     "metadata": "read",
@@ -35,6 +37,7 @@ APP_PERMISSIONS = {
 APP_EVENTS = [
     "check_run",
     "check_suite",
+    "deployment_protection_rule",
     "issue_comment",
     "merge_group",
     "pull_request",

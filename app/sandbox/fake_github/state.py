@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.sandbox.fake_github.accounts import Accounts
+from app.sandbox.fake_github.deployments import DeploymentActivity
 from app.sandbox.fake_github.records import (
     REVIEW_STATES,
     CheckRun,
@@ -28,7 +29,7 @@ from app.sandbox.fake_github.world import DEFAULT_HTML_BASE, RATE_LIMIT
 __all__ = ["DEFAULT_HTML_BASE", "RATE_LIMIT", "GitHubState"]
 
 
-class GitHubState(Accounts):
+class GitHubState(Accounts, DeploymentActivity):
     """The fake GitHub's world: ``World``'s registry, ``Accounts``' people and sign-in, plus
     pull requests and what happens on them. Control methods (``open_pull``, ``push``, ``add_review``...) act as people would
     on GitHub; inspection methods read back what gatehouse did."""

@@ -5,7 +5,13 @@ Build a :class:`JiraState`, add projects and accounts, serve :func:`create_jira_
 """
 
 from app.sandbox.fake_jira.app import create_jira_app
-from app.sandbox.fake_jira.model import Comment, Issue, RecordedRequest, RemoteLink
+from app.sandbox.fake_jira.model import (
+    Comment,
+    Issue,
+    RecordedRequest,
+    RemoteLink,
+    WorkflowTransition,
+)
 from app.sandbox.fake_jira.state import DEFAULT_API_TOKEN, DEFAULT_EMAIL, JiraState
 
 __all__ = [
@@ -16,5 +22,6 @@ __all__ = [
     "JiraState",
     "RecordedRequest",
     "RemoteLink",
+    "WorkflowTransition",
     "create_jira_app",
 ]

@@ -25,6 +25,7 @@ from app.sandbox.fake_jira.render import (
 )
 from app.sandbox.fake_jira.search import search_jql, search_legacy
 from app.sandbox.fake_jira.store import JiraStore
+from app.sandbox.fake_jira.workflow import perform, transitions_json
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,20 @@ def add_comment(store: JiraStore, call: Call) -> Reply:
     return Reply(201, comment_json(store, call.base, comment))
 
 
+def get_transitions(store: JiraStore, call: Call) -> Reply:
+    issue = store.issue(call.path["issueIdOrKey"])
+    body = transitions_json(
+        store, call.base, issue, call.user, call.param("transitionId"), call.param("expand")
+    )
+    return Reply(200, body)
+
+
+def do_transition(store: JiraStore, call: Call) -> Reply:
+    issue = store.issue(call.path["issueIdOrKey"])
+    perform(store, issue, call.user, call.json_object())
+    return Reply(204)
+
+
 def get_myself(store: JiraStore, call: Call) -> Reply:
     body = user_json(call.base, call.user, with_email=True)
     body["locale"] = "en_US"
@@ -273,6 +288,8 @@ OPERATIONS: tuple[tuple[str, str, str, Handler], ...] = (
     ),
     ("GET", "/rest/api/3/issue/{issueIdOrKey}/remotelink", "getRemoteIssueLinks", get_remote_links),
     ("POST", "/rest/api/3/issue/{issueIdOrKey}/comment", "addComment", add_comment),
+    ("GET", "/rest/api/3/issue/{issueIdOrKey}/transitions", "getTransitions", get_transitions),
+    ("POST", "/rest/api/3/issue/{issueIdOrKey}/transitions", "doTransition", do_transition),
     ("GET", "/rest/api/3/search/jql", "searchAndReconsileIssuesUsingJql", search_jql_get),
     ("POST", "/rest/api/3/search/jql", "searchAndReconsileIssuesUsingJqlPost", search_jql_post),
     ("GET", "/rest/api/3/search", "searchForIssuesUsingJql", search_legacy_get),

@@ -130,6 +130,20 @@ class RemoteLink:
     relationship: str | None = None
 
 
+@dataclass(frozen=True)
+class WorkflowTransition:
+    """A transition of the site's workflow: offered from ``sources`` (every status when
+    empty, a global transition), leading to status ``to``."""
+
+    id: str
+    name: str
+    to: str
+    sources: tuple[str, ...] = ()
+
+    def offered_from(self, status: str) -> bool:
+        return not self.sources or status.lower() in (s.lower() for s in self.sources)
+
+
 @dataclass
 class Comment:
     id: str

@@ -22,8 +22,10 @@ from app.sandbox.fake_jira.model import (
     RecordedRequest,
     RemoteLink,
     User,
+    WorkflowTransition,
 )
 from app.sandbox.fake_jira.store import JiraStore
+from app.sandbox.fake_jira.workflow import DEFAULT_WORKFLOW
 from app.sandbox.shared_dir import shared_file
 
 DEFAULT_EMAIL = "gatehouse@example.com"
@@ -62,6 +64,7 @@ class JiraState:
     ) -> None:
         self.lock = threading.RLock()
         self.store = JiraStore(clock)
+        self.store.workflow = list(DEFAULT_WORKFLOW)
         self.contract = load_jira_contract() if check_contract else None
         self._requests: list[RecordedRequest] = []
         self._violations: list[str] = []
@@ -113,6 +116,12 @@ class JiraState:
             issue.updated = self.store.clock()
             done = STATUS_CATEGORIES.get(name.lower(), (0, "", ""))[1] == "done"
             issue.resolved = issue.updated if done else None
+
+    def set_workflow(self, transitions: Iterable[WorkflowTransition]) -> None:
+        """Replace the workflow every issue moves through (default: ``DEFAULT_WORKFLOW``
+        in :mod:`app.sandbox.fake_jira.workflow`)."""
+        with self.lock:
+            self.store.workflow = list(transitions)
 
     def fail_next(
         self,

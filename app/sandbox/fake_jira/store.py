@@ -1,4 +1,5 @@
-"""The fake Jira's data: projects, accounts, issues, remote links and comments.
+"""The fake Jira's data: projects, accounts, issues, remote links, comments and the
+workflow issues move through.
 
 Not thread-safe on its own: :class:`~app.sandbox.fake_jira.state.JiraState` holds the lock
 that every reader and writer takes.
@@ -14,6 +15,7 @@ from app.sandbox.fake_jira.model import (
     Project,
     RemoteLink,
     User,
+    WorkflowTransition,
     issue_not_found,
 )
 
@@ -28,6 +30,7 @@ class JiraStore:
         self.issues: dict[str, Issue] = {}
         self.links: list[RemoteLink] = []
         self.comments: list[Comment] = []
+        self.workflow: list[WorkflowTransition] = []
         self._next_project_id = 10000
         self._next_issue_type_id = 10001
         self._next_issue_id = 10001

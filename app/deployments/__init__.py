@@ -1,0 +1,1 @@
+"""The deployment protection rule: what a deployment brings, the verdict, the decision."""
