@@ -138,18 +138,20 @@ class Web:
         return self.finish(RedirectResponse(url, status_code=303), session)
 
     def sign_in_first(self, request: Request, session: Session) -> Response:
-        """An anonymous visitor is sent to sign in, and back here afterwards."""
-        if not self.sign_in_enabled:
-            return self.message(
-                session,
-                "Sign-in is not configured",
-                "This service shows pull requests only to signed-in users, and sign-in with "
-                "GitHub is not set up (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and "
-                "GATEHOUSE_SESSION_SECRET).",
-                status=404,
-            )
+        """An anonymous visitor is sent to sign in, and back here afterwards (where sign-in
+        is not set up, the sign-in page says so and nothing else)."""
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return self.redirect(session, f"/auth/login?next={quote(path, safe='')}")
+
+    def sign_in_unavailable(self, session: Session) -> Response:
+        return self.message(
+            session,
+            "Sign-in is not configured",
+            "This service shows pull requests only to signed-in users, and sign-in with "
+            "GitHub is not set up (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and "
+            "GATEHOUSE_SESSION_SECRET).",
+            status=404,
+        )
 
     async def form(self, request: Request) -> dict[str, str]:
         """A posted ``application/x-www-form-urlencoded`` form, first value of each field."""

@@ -91,10 +91,13 @@ def deployments_router(gatehouse: Gatehouse, web: Web) -> APIRouter:
             return web.not_found(session)
         tz = zone()
         waiting, decided = found
+        deciders = {
+            row.id for row in waiting if await run_in_threadpool(platform_member, login, row)
+        }
         return web.render(
             session,
             "deployments.html",
-            waiting=[summary(row, tz) for row in waiting],
+            waiting=[{**summary(row, tz), "may_decide": row.id in deciders} for row in waiting],
             decided=[summary(row, tz) for row in decided],
         )
 

@@ -38,7 +38,7 @@ def sign_in_router(web: Web) -> APIRouter:
     async def login(request: Request, next: str | None = None) -> Response:
         session = web.session(request)
         if not web.sign_in_enabled:
-            return web.sign_in_first(request, session)
+            return web.sign_in_unavailable(session)
         state = secrets.token_urlsafe(24)
         session.set("oauth_state", state)
         session.set("next", safe_next(next))
@@ -64,7 +64,7 @@ def sign_in_router(web: Web) -> APIRouter:
         target = safe_next(session.pop("next"))
         again = {"href": f"/auth/login?next={quote(target, safe='')}", "text": "Sign in again"}
         if not web.sign_in_enabled:
-            return web.sign_in_first(request, session)
+            return web.sign_in_unavailable(session)
         if error:
             return web.message(
                 session, "Sign-in cancelled", f"GitHub answered: {error}.", status=400, link=again

@@ -274,3 +274,21 @@ def test_pull_requests_merged_without_approvals_or_unseen_wait(
     number = page_id(sandbox, waiting)
     shown = sign_in(sandbox, PLATFORM, next_page="/deployments").get(f"/deployments/{number}")
     assert re.search(rf">#{unapproved}</a>\s*Deploy workflow", shown.text)
+
+
+def test_platform_engineering_may_decide_from_the_list_of_waiting_deployments(
+    sandbox: Sandbox, baseline: Deployment
+) -> None:
+    sandbox.github.push_direct(REPO, AUTHOR, [DOCS_MORE])
+    waiting = deploy(sandbox)
+    number = page_id(sandbox, waiting)
+    author = sign_in(sandbox, AUTHOR, next_page="/deployments")
+    assert 'value="approve"' not in author.get("/deployments").text
+    member = sign_in(sandbox, PLATFORM, next_page="/deployments")
+    listing = member.get("/deployments").text
+    assert f'action="/deployments/{number}"' in listing and 'value="approve"' in listing
+    data = {"csrf_token": csrf_token(listing), "decision": "approve", "rationale": "looked at it"}
+    assert member.post(f"/deployments/{number}", data=data).status_code == 303
+    [review] = decisions(sandbox, waiting)
+    assert review.state == "approved" and "looked at it" in review.comment
+    assert f"/deployments/{number}" in member.get("/deployments").text  # now under decisions

@@ -225,10 +225,14 @@ def test_without_sign_in_configured_no_page_shows_a_pull_request(tmp_path: Path)
     )
     with Sandbox(tmp_path, options) as sandbox:
         number = sandbox.open_pull("Add deploy workflow", [WORKFLOW])
-        answer = anonymous(sandbox).get(f"/pulls/{REPO}/{number}")
-        assert answer.status_code == 404
-        assert "Sign-in is not configured" in answer.text
-        assert "Add deploy workflow" not in answer.text
+        visitor = anonymous(sandbox)
+        answer = visitor.get(f"/pulls/{REPO}/{number}")
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/auth/login?next=")
+        shown = visitor.get(answer.headers["location"])
+        assert shown.status_code == 404 and "Sign-in is not configured" in shown.text
+        for text in (answer.text, shown.text):
+            assert "Add deploy workflow" not in text
 
 
 def test_a_member_away_on_me_is_skipped_by_assignment_until_the_period_ends(
