@@ -10,7 +10,6 @@ nothing rather than something it should not.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,9 +42,10 @@ class AccessControl:
         self,
         github: GitHubApp,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float],
         ttl: float = TTL_SECONDS,
     ) -> None:
+        """``clock`` (seconds) ages the remembered answers: the service's clock."""
         self._github = github
         self._clock = clock
         self._ttl = ttl

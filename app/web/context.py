@@ -56,11 +56,12 @@ class Web:
             SessionCodec(
                 settings.session_secret.get_secret_value(),
                 secure=settings.public_url.startswith("https://"),
+                clock=gatehouse.runtime.epoch,
             )
             if settings.sign_in_enabled and settings.session_secret is not None
             else None
         )
-        self.access = AccessControl(gatehouse.github)
+        self.access = AccessControl(gatehouse.github, clock=gatehouse.runtime.epoch)
         self.templates = template_environment()
 
     # sessions ---------------------------------------------------------------------------

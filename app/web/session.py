@@ -11,10 +11,11 @@ GitHub's sign-in, never on a cross-site form post. The user's GitHub token is ne
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -71,9 +72,31 @@ class Session:
         self.changed = True
 
 
+class _ClockedSigner(TimestampSigner):
+    """itsdangerous's timestamped signer on the service's clock instead of the machine's."""
+
+    def __init__(self, *args: Any, clock: Callable[[], float], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self._clock())
+
+
 class SessionCodec:
-    def __init__(self, secret: str, *, secure: bool, max_age: int = MAX_AGE_SECONDS) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt=SALT)
+    def __init__(
+        self,
+        secret: str,
+        *,
+        secure: bool,
+        clock: Callable[[], float],
+        max_age: int = MAX_AGE_SECONDS,
+    ) -> None:
+        """``clock`` (POSIX seconds) stamps cookies and measures their age: the service's
+        one clock, so a session lasts 8 hours of the time everything else runs on."""
+        self._serializer = URLSafeTimedSerializer(
+            secret, salt=SALT, signer=_ClockedSigner, signer_kwargs={"clock": clock}
+        )
         self._secure = secure
         self._max_age = max_age
 

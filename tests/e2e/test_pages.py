@@ -134,6 +134,7 @@ def test_the_queue_lists_open_requests_per_group_expedited_first_and_filters(
     assert "Docs tweak" not in page  # needs nobody
     assert "overdue" not in platform
     clock.advance(days=10)
+    member = sign_in(sandbox, PLATFORM)  # the first session ended after eight hours
     later = member.get("/queue").text
     assert "overdue" in later
     only_arch = member.get("/queue", params={"group": "architecture"}).text
@@ -210,6 +211,16 @@ def test_a_tampered_cookie_is_anonymous_and_sign_out_ends_the_session(
     assert forged.get("/queue").status_code == 303
     token = csrf_token(member.get("/queue").text)
     assert member.post("/auth/logout", data={"csrf_token": token}).status_code == 303
+    assert member.get("/queue").status_code == 303
+
+
+def test_a_session_ends_eight_hours_later_on_the_services_clock(
+    sandbox: Sandbox, clock: ManualClock, pulls: dict[str, int]
+) -> None:
+    member = sign_in(sandbox, PLATFORM)
+    clock.advance(hours=7, minutes=59)
+    assert member.get("/queue").status_code == 200
+    clock.advance(minutes=2)
     assert member.get("/queue").status_code == 303
 
 

@@ -10,6 +10,11 @@ from app.web.context import safe_next
 from app.web.session import COOKIE, Session, SessionCodec
 
 SECRET = "a-session-secret-of-at-least-32-characters"
+NOW = 1_800_000_000.0  # a fixed moment: the codec reads only the clock it is given
+
+
+def codec(secret: str = SECRET, *, secure: bool = True, at: float = NOW) -> SessionCodec:
+    return SessionCodec(secret, secure=secure, clock=lambda: at)
 
 
 def _request(cookie: str | None) -> Request:
@@ -27,21 +32,21 @@ def _issued(codec: SessionCodec, session: Session) -> tuple[str, str]:
 def test_behind_https_the_cookie_is_secure_httponly_and_lax() -> None:
     session = Session()
     session.sign_in("alan-sherman", 7)
-    header, _ = _issued(SessionCodec(SECRET, secure=True), session)
+    header, _ = _issued(codec(), session)
     lowered = header.lower()
     assert "httponly" in lowered and "secure" in lowered and "samesite=lax" in lowered
-    header, _ = _issued(SessionCodec(SECRET, secure=False), session)
+    header, _ = _issued(codec(secure=False), session)
     assert "secure" not in header.lower() and "httponly" in header.lower()
 
 
-def test_a_cookie_signed_with_another_secret_or_too_old_is_nobody() -> None:
+def test_a_cookie_signed_with_another_secret_or_older_than_eight_hours_is_nobody() -> None:
     session = Session()
     session.sign_in("alan-sherman", 7)
-    _, value = _issued(SessionCodec(SECRET, secure=True), session)
-    assert SessionCodec(SECRET, secure=True).read(_request(value)).login == "alan-sherman"
-    other = SessionCodec("another-secret-of-at-least-32-characters!", secure=True)
+    _, value = _issued(codec(), session)
+    assert codec(at=NOW + 7 * 3600).read(_request(value)).login == "alan-sherman"
+    other = codec("another-secret-of-at-least-32-characters!")
     assert other.read(_request(value)).login is None
-    expired = SessionCodec(SECRET, secure=True, max_age=-1)
+    expired = codec(at=NOW + 8 * 3600 + 1)  # eight hours later on the service's clock
     assert expired.read(_request(value)).login is None
 
 
