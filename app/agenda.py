@@ -170,7 +170,5 @@ def render_slack(agenda: Agenda, ruleset: RuleSet) -> str:
     lines = [f"Agenda of the architecture review {start}:"]
     for item in agenda.items:
         ref = f"{item.repository}#{item.number}: {item.title}"
-        lines.append(
-            f"• {link(item.url, ref) if item.url else escape(ref)} ({escape(item.reason)})"
-        )
+        lines.append(f"• {link(item.url, ref)} ({escape(item.reason)})")
     return "\n".join(lines)

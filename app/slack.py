@@ -97,5 +97,8 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def link(url: str, label: str) -> str:
+def link(url: str | None, label: str) -> str:
+    """``label`` linked to ``url`` in Slack's markup; just the escaped label without a URL."""
+    if not url:
+        return escape(label)
     return f"<{url}|{escape(label).replace('|', '¦')}>"

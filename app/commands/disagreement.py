@@ -79,11 +79,7 @@ def disagree(call: CommandCall, services: CommandServices) -> bool:
         "(`/decision approve|reject RATIONALE`)."
     )
     slack_ids = _slack_mentions(call.ruleset, reviewers)
-    pull = (
-        link(call.pr_url, f"{call.repo}#{call.number}")
-        if call.pr_url
-        else escape(f"{call.repo}#{call.number}")
-    )
+    pull = link(call.pr_url, f"{call.repo}#{call.number}")
     services.slack_once(
         f"slack-disagree:{call.repo}#{call.number}",
         call.ruleset.settings.slack.channel,
@@ -191,7 +187,7 @@ def escalate(
         return
     services.records.update(repo, number, lambda d: d["disagreement"].update(state="escalated"))
     url = doc.get("html_url", "")
-    pull = link(url, f"{repo}#{number}") if url else escape(f"{repo}#{number}")
+    pull = link(url, f"{repo}#{number}")
     services.slack_once(
         f"slack-escalate:{repo}#{number}",
         ruleset.settings.slack.channel,

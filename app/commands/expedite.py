@@ -61,11 +61,7 @@ def expedite(call: CommandCall, services: CommandServices) -> bool:
         if g["conclusion"] != "success"
     ]
     hours = call.ruleset.settings.sla.expedited.business_hours
-    pull = (
-        link(call.pr_url, f"{call.repo}#{call.number}: {call.title}")
-        if call.pr_url
-        else escape(call.title)
-    )
+    pull = link(call.pr_url, f"{call.repo}#{call.number}: {call.title}")
     text = (
         f"{services.mentions(call.ruleset, waiting)} Expedited review requested by {escape(who)} for "
         f"{pull}: {escape(reason)}. Target: {hours:g} business hours."

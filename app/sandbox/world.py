@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.container import Gatehouse, Runtime
 from app.policy.loader import load_rules_dir
 from app.sandbox.fake_github import FileChange, GitHubState, deliver, serve_github
 from app.sandbox.fake_github import payloads as hooks
+from app.sandbox.fake_github.accounts import new_key_pair
 from app.sandbox.fake_jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, JiraState, create_jira_app
 from app.sandbox.fake_slack import DEFAULT_TOKEN, SlackState, create_slack_app
 from app.sandbox.latency import Observer, WithLatency
@@ -46,18 +45,7 @@ SESSION_SECRET = "sandbox-session-secret-0123456789abcdef"
 @functools.cache
 def generate_key() -> tuple[str, str]:
     """A fresh RSA key pair for the sandbox's App (one per process: generating is slow)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return new_key_pair()
 
 
 @dataclass

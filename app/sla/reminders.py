@@ -33,9 +33,7 @@ def remind(services: CommandServices, ruleset: RuleSet, timer: Timer, *, breach:
     when = format_due(due, services.now(), BusinessCalendar.from_settings(ruleset.settings.sla))
     who = _assignee_mention(ruleset, group_id, doc)
     url = doc.get("html_url", "")
-    pull = (
-        link(url, f"{repo}#{number}: {doc.get('title', '')}") if url else escape(f"{repo}#{number}")
-    )
+    pull = link(url, f"{repo}#{number}: {doc.get('title', '')}")
     if breach:
         text = f"{who} {pull} has waited past its {escape(group.name)} feedback SLA: due {escape(when)}."
     else:

@@ -110,7 +110,7 @@ class AwayReplacement:
         timer: Timer,
     ) -> None:
         url = doc.get("html_url", "")
-        pull = link(url, f"{repo}#{number}") if url else escape(f"{repo}#{number}")
+        pull = link(url, f"{repo}#{number}")
         mention = f"<@{newcomer.slack_user_id}>" if newcomer.slack_user_id else newcomer.display
         text = (
             f"{mention} you are asked for the {escape(group_name)} review of {pull} in place of "

@@ -30,9 +30,7 @@ def ticket_message(
     """E.g. "<@U0…> I've created ticket <…|LFXV2-302> for <pr|acme/api#12: title> …"."""
     who = mention(assignee, group.name)
     ticket = link(browse_url, key)
-    pull = (
-        link(pr_url, f"{repo}#{number}: {title}") if pr_url else escape(f"{repo}#{number}: {title}")
-    )
+    pull = link(pr_url, f"{repo}#{number}: {title}")
     context = escape(", ".join(rules))
     if created:
         return (

@@ -105,11 +105,7 @@ def verification_failed(call: CommandCall, services: CommandServices) -> bool:
         + f"\n\nThe verification stays open, due {due}. Once a fix is deployed, Platform "
         "Engineering closes it with `/verified`."
     )
-    pull = (
-        link(call.pr_url, f"{call.repo}#{call.number}: {call.title}")
-        if call.pr_url
-        else escape(f"{call.repo}#{call.number}")
-    )
+    pull = link(call.pr_url, f"{call.repo}#{call.number}: {call.title}")
     services.slack_once(
         f"slack-verify-failed:{call.repo}#{call.number}:{call.comment_id}",
         call.ruleset.settings.slack.channel,

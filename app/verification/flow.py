@@ -305,4 +305,4 @@ def _pull_link(services: CommandServices, repo: str, number: int) -> str:
     doc = services.records.load(repo, number)
     url = str(doc.get("html_url") or "")
     label = f"{repo}#{number}: {doc.get('title', '')}".rstrip(": ")
-    return link(url, label) if url else escape(label)
+    return link(url, label)

@@ -13,7 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app import __version__
 from app.container import Gatehouse
-from app.web.context import Web
+from app.web.access import AccessUnknown
+from app.web.context import PageAnswer, Web
 from app.web.decisions import decisions_router
 from app.web.deployments import deployments_router
 from app.web.pages import pages_router
@@ -50,6 +51,8 @@ def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
         )
     )
     web = Web(gatehouse)
+    app.add_exception_handler(PageAnswer, web.answer_page)
+    app.add_exception_handler(AccessUnknown, web.answer_page)
     app.include_router(sign_in_router(web))
     app.include_router(pages_router(gatehouse, web))
     app.include_router(decisions_router(gatehouse, web))

@@ -44,6 +44,15 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+class PageAnswer(Exception):
+    """Ends a page early with ``response`` (the app answers it as is): a visitor who must
+    sign in first, say. Handlers read straight through instead of checking at each step."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 class Web:
     """The pages' view of the service."""
 
@@ -143,6 +152,20 @@ class Web:
         is not set up, the sign-in page says so and nothing else)."""
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return self.redirect(session, f"/auth/login?next={quote(path, safe='')}")
+
+    def signed_in(self, request: Request, session: Session) -> str:
+        """The signed-in user's login; an anonymous visitor is sent to sign in first."""
+        login = session.login
+        if login is None:
+            raise PageAnswer(self.sign_in_first(request, session))
+        return login
+
+    def answer_page(self, request: Request, exc: Exception) -> Response:
+        """The app's handler for :class:`PageAnswer`, and for :class:`AccessUnknown` from
+        any page: GitHub could not say what the user may see, so nothing is shown."""
+        if isinstance(exc, PageAnswer):
+            return exc.response
+        return self.unavailable(self.session(request))
 
     def sign_in_unavailable(self, session: Session) -> Response:
         return self.message(

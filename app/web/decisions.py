@@ -28,7 +28,6 @@ from app.reporting.decisions import (
     by_kind,
     pull_reference,
 )
-from app.web.access import AccessUnknown
 from app.web.context import Web
 from app.web.views import shown
 
@@ -123,9 +122,7 @@ def decisions_router(gatehouse: Gatehouse, web: Web) -> APIRouter:
         request: Request, since: str = "", repo: str = "", kind: str = ""
     ) -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
+        login = web.signed_in(request, session)
         problem = ""
         start: datetime | None = None
         if since:
@@ -133,10 +130,7 @@ def decisions_router(gatehouse: Gatehouse, web: Web) -> APIRouter:
                 start = parse_when(since)
             except DateError as exc:
                 problem = str(exc)
-        try:
-            entries = await run_in_threadpool(visible, login, start)
-        except AccessUnknown:
-            return web.unavailable(session)
+        entries = await run_in_threadpool(visible, login, start)
         repositories = sorted({e.repository for e in entries if e.repository})
         chosen = [
             e

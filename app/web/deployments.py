@@ -20,7 +20,6 @@ from starlette.responses import Response
 
 from app.deployments.notice import unapproved_lines
 from app.store.deployments import Deployment
-from app.web.access import AccessUnknown
 from app.web.context import Web
 from app.web.views import shown
 
@@ -80,13 +79,8 @@ def deployments_router(gatehouse: Gatehouse, web: Web) -> APIRouter:
     @router.get("/deployments", response_model=None)
     async def deployments(request: Request) -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
-        try:
-            found = await run_in_threadpool(visible, login)
-        except AccessUnknown:
-            return web.unavailable(session)
+        login = web.signed_in(request, session)
+        found = await run_in_threadpool(visible, login)
         if found is None:
             return web.not_found(session)
         tz = zone()
@@ -119,16 +113,11 @@ def deployments_router(gatehouse: Gatehouse, web: Web) -> APIRouter:
     @router.get("/deployments/{deployment}", response_model=None)
     async def one(request: Request, deployment: int) -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
-        try:
-            row = await readable(login, deployment)
-            if row is None:
-                return web.not_found(session)
-            member = row.waiting and bool(await run_in_threadpool(platform_member, login, row))
-        except AccessUnknown:
-            return web.unavailable(session)
+        login = web.signed_in(request, session)
+        row = await readable(login, deployment)
+        if row is None:
+            return web.not_found(session)
+        member = row.waiting and bool(await run_in_threadpool(platform_member, login, row))
         verdict = row.detail.get("verdict") or {}
         flash = session.pop("flash")
         return web.render(
@@ -149,19 +138,14 @@ def deployments_router(gatehouse: Gatehouse, web: Web) -> APIRouter:
     @router.post("/deployments/{deployment}", response_model=None)
     async def decide(request: Request, deployment: int) -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
+        login = web.signed_in(request, session)
         form = await web.checked_form(request, session)
         if form is None:
             return web.refused_form(session)
-        try:
-            row = await readable(login, deployment)
-            if row is None:
-                return web.not_found(session)
-            member = await run_in_threadpool(platform_member, login, row)
-        except AccessUnknown:
-            return web.unavailable(session)
+        row = await readable(login, deployment)
+        if row is None:
+            return web.not_found(session)
+        member = await run_in_threadpool(platform_member, login, row)
         if member is None:
             return web.unavailable(session)
         if not member:

@@ -16,9 +16,10 @@ from fastapi.responses import JSONResponse
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.policy.model import SlaSettings
 from app.sla.business_time import BusinessCalendar
+from app.sla.clocks import calendar_for
 from app.store.away import AwayPeriodError
-from app.web.access import AccessUnknown
 from app.web.context import Web
 from app.web.views import STATUS_TEXT, QueueEntry, by_group, clocks, history, queue_entries
 
@@ -33,13 +34,12 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
     router = APIRouter()
     away = gatehouse.away
 
+    calendars: dict[str, BusinessCalendar] = {}
+
     def calendar() -> BusinessCalendar:
+        """The SLA calendar, built once per rules version (as the SLA clocks do)."""
         compiled = gatehouse.rules.organisation().compiled
-        if compiled is None:
-            return BusinessCalendar(
-                "UTC", ("09:00", "17:00"), ("mon", "tue", "wed", "thu", "fri"), None
-            )
-        return BusinessCalendar.from_settings(compiled.ruleset.settings.sla)
+        return calendar_for(compiled.ruleset.settings.sla if compiled else SlaSettings(), calendars)
 
     def group_names() -> dict[str, str]:
         compiled = gatehouse.rules.organisation().compiled
@@ -88,18 +88,13 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
         request: Request, owner: str, repo: str, number: int, format: str = "html"
     ) -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
+        login = web.signed_in(request, session)
         repository = f"{owner}/{repo}"
         doc = await run_in_threadpool(gatehouse.records.load, repository, number)
         installation = doc.get("installation_id")
-        try:
-            allowed = await run_in_threadpool(
-                web.access.can_read, login, repository, int(installation) if installation else None
-            )
-        except AccessUnknown:
-            return web.unavailable(session)
+        allowed = await run_in_threadpool(
+            web.access.can_read, login, repository, int(installation) if installation else None
+        )
         if not allowed or not doc.get("evaluation"):
             return web.not_found(session)
         if format == "json":
@@ -134,13 +129,8 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
     @router.get("/queue", response_model=None)
     async def queue(request: Request, group: str = "", repo: str = "") -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
-        try:
-            entries = await run_in_threadpool(visible_entries, login)
-        except AccessUnknown:
-            return web.unavailable(session)
+        login = web.signed_in(request, session)
+        entries = await run_in_threadpool(visible_entries, login)
         if entries is None:
             return web.not_found(session)
         names = group_names()
@@ -164,13 +154,8 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
     @router.get("/me", response_model=None)
     async def me(request: Request) -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
-        try:
-            entries = await run_in_threadpool(visible_entries, login)
-        except AccessUnknown:
-            return web.unavailable(session)
+        login = web.signed_in(request, session)
+        entries = await run_in_threadpool(visible_entries, login)
         mine = [e for e in entries or [] if e.asks(login)]
         compiled = gatehouse.rules.organisation().compiled
         groups = (
@@ -207,9 +192,7 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
     @router.post("/me/away", response_model=None)
     async def add_away(request: Request) -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
+        login = web.signed_in(request, session)
         form = await web.checked_form(request, session)
         if form is None:
             return web.refused_form(session)
@@ -235,9 +218,7 @@ def pages_router(gatehouse: Gatehouse, web: Web | None = None) -> APIRouter:
     @router.post("/me/away/{period_id}/delete", response_model=None)
     async def remove_away(request: Request, period_id: int) -> Response:
         session = web.session(request)
-        login = session.login
-        if login is None:
-            return web.sign_in_first(request, session)
+        login = web.signed_in(request, session)
         if await web.checked_form(request, session) is None:
             return web.refused_form(session)
         removed = await run_in_threadpool(away.remove, login, period_id)

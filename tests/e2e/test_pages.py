@@ -20,6 +20,7 @@ from tests.e2e.visitors import anonymous, csrf_token, first_form, sign_in
 
 PLATFORM = "alan-sherman"
 STRANGER = "eve-elsewhere"  # a GitHub user who can read nothing of acme's
+MEMBER_WITHOUT_CACHE = "robert-detjens"  # asked about nothing yet: GitHub must answer
 
 
 @pytest.fixture
@@ -271,3 +272,14 @@ def test_a_member_away_on_me_is_skipped_by_assignment_until_the_period_ends(
         number = sandbox.open_pull(f"Later {n}", [WORKFLOW], head_ref=f"later-{n}")
         later.update(sandbox.github.requested_reviewers(REPO, number))
     assert PLATFORM in later
+
+
+def test_when_github_cannot_say_who_may_read_the_page_shows_nothing(
+    sandbox: Sandbox, pulls: dict[str, int]
+) -> None:
+    member = sign_in(sandbox, MEMBER_WITHOUT_CACHE, next_page="/queue")
+    sandbox.github.fail_next("repos/get-collaborator-permission-level", 502, times=8)
+    answer = member.get(f"/pulls/{REPO}/{pulls['workflow']}")
+    assert answer.status_code == 503 and "GitHub did not answer" in answer.text
+    for word in _private_words(sandbox, pulls["workflow"]):
+        assert word not in answer.text

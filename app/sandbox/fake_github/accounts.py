@@ -60,7 +60,7 @@ def _random(prefix: str, length: int = 36) -> str:
     return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-def _key_pair() -> tuple[str, str]:
+def new_key_pair() -> tuple[str, str]:
     """A new RSA key: the private half in GitHub's PKCS#1 PEM, the public half."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(
@@ -164,7 +164,7 @@ class Accounts(World):
     def register_from_manifest(self, owner: str, manifest: dict[str, Any]) -> ManifestCode:
         """Create the App a (valid) manifest describes, owned by ``owner``; the code to
         exchange for its credentials."""
-        private_pem, public_pem = _key_pair()
+        private_pem, public_pem = new_key_pair()
         with self.lock:
             app = self.add_app(
                 self.next_id(),
