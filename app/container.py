@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from app import cooperative
 from app.commands.disagreement import JOINT_REVIEW_KIND, DisagreementView
 from app.commands.expedite import PIR_KIND
 from app.commands.runner import CommandRunner
@@ -67,7 +68,7 @@ class Runtime:
     the service reads the time from ``now`` (``epoch`` is the same instant in seconds)."""
 
     now: Callable[[], datetime] = utc_now
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = cooperative.sleep  # time.sleep off the follow-up loop
     retry_backoff: tuple[float, float] = (1.0, 300.0)
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -87,7 +88,8 @@ class Gatehouse:
         self.db = Database(
             settings.database_url,
             now=self.runtime.now,
-            pool_size=settings.workers + settings.follow_up_workers + 4,
+            pool_size=settings.workers
+            + 5,  # check lane, follow-up loop, scheduler, heartbeats, intake
         )
         self.db.migrate()
         self.deliveries = DeliveryStore(self.db)

@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import httpx
 
+from app.cooperative_http import CooperativeTransport
+
 log = logging.getLogger("gatehouse.jira")
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 
@@ -59,7 +61,8 @@ class JiraClient:
             auth=(email, token),
             timeout=TIMEOUT,
             headers={"Accept": "application/json", "User-Agent": "gatehouse"},
-            transport=transport,
+            # Follow-ups on the event loop wait for Jira/Slack without holding a thread.
+            transport=transport or CooperativeTransport(),
         )
         self._on_call = on_call
 

@@ -71,7 +71,9 @@ class ServiceSettings(BaseSettings):
     workers: int = Field(16, ge=1, le=64, validation_alias="GATEHOUSE_WORKERS")
     # The follow-up lane: review requests, Jira, Slack and the sticky comment, which wait
     # mostly on the network; the check lane never waits for them.
-    follow_up_workers: int = Field(32, ge=1, le=256, validation_alias="GATEHOUSE_FOLLOW_UP_WORKERS")
+    follow_up_workers: int = Field(
+        64, ge=1, le=1024, validation_alias="GATEHOUSE_FOLLOW_UP_WORKERS"
+    )
     # A killed process's deliveries and timers are resumed at most this long after its
     # last heartbeat; a live process renews its claims every heartbeat.
     lease_seconds: float = Field(6.0, ge=1, le=600, validation_alias="GATEHOUSE_LEASE_SECONDS")

@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from app.cooperative_http import CooperativeTransport
+
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 
 
@@ -49,7 +51,8 @@ class SlackClient:
             base_url=api_url.rstrip("/") + "/",
             timeout=TIMEOUT,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "gatehouse"},
-            transport=transport,
+            # Follow-ups on the event loop wait for Jira/Slack without holding a thread.
+            transport=transport or CooperativeTransport(),
         )
         self._on_call = on_call
 

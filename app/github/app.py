@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import quote
 
+from app import cooperative
 from app.github.auth import AppCredentials
 from app.github.budget import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_MINUTE, BudgetPolicy
 from app.github.client import InstallationClient
@@ -26,7 +27,7 @@ class GitHubApp:
         private_key_pem: str,
         stats: CallStats,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = cooperative.sleep,
         clock: Callable[[], float] = time.time,
         writes_per_minute: float = DEFAULT_WRITES_PER_MINUTE,
         installation_concurrency: int = DEFAULT_CONCURRENCY,

@@ -11,6 +11,8 @@ from datetime import datetime
 
 import jwt
 
+from app import cooperative
+
 TOKEN_REFRESH_MARGIN_SECONDS = 300
 
 
@@ -36,7 +38,7 @@ class AppCredentials:
         self._fetch = fetch_token
         self._clock = clock
         self._tokens: dict[int, InstallationToken] = {}
-        self._locks: dict[int, threading.Lock] = {}
+        self._locks: dict[int, cooperative.Turns] = {}
         self._guard = threading.Lock()
 
     def app_jwt(self) -> str:
@@ -47,7 +49,9 @@ class AppCredentials:
 
     def installation_token(self, installation_id: int) -> str:
         with self._guard:
-            lock = self._locks.setdefault(installation_id, threading.Lock())
+            lock = self._locks.setdefault(installation_id, cooperative.Turns())
+        # The token is fetched while the lock is held: a follow-up on the event loop
+        # waits for it without blocking the loop.
         with lock:
             cached = self._tokens.get(installation_id)
             if cached and cached.expires_at - TOKEN_REFRESH_MARGIN_SECONDS > self._clock():

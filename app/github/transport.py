@@ -17,8 +17,11 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
+import httpx
 from github import Auth, Github, GithubException
 
+from app import cooperative
+from app.cooperative_http import CooperativeTransport
 from app.github.budget import (
     DEFAULT_CONCURRENCY,
     BudgetPolicy,
@@ -60,7 +63,7 @@ class Transport:
         stats: CallStats,
         *,
         renew: Callable[[], None] = lambda: None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = cooperative.sleep,
         clock: Callable[[], float] = time.time,
         jwt: bool = False,
         installation_id: int | None = None,
@@ -75,9 +78,13 @@ class Transport:
         self.installation_id = installation_id
         self.stats = stats
         self.budget = InstallationBudget(policy or BudgetPolicy(), clock)
-        self._places = threading.BoundedSemaphore(concurrency)
-        self._catch_up_places = threading.BoundedSemaphore(_catch_up_share(concurrency))
+        # Threads and follow-ups on the loop take their turns in order (app.cooperative).
+        self._places = cooperative.Turns(concurrency)
+        self._catch_up_places = cooperative.Turns(_catch_up_share(concurrency))
         self._clients: dict[str, Github] = {}
+        # Follow-ups on the event loop exchange through this client instead of PyGithub's
+        # blocking one, so that their waits cost no thread (see app.cooperative).
+        self._awaited = httpx.Client(base_url=api_url, timeout=20, transport=CooperativeTransport())
         self._etags: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -117,18 +124,48 @@ class Transport:
         """One HTTP exchange, holding one of the installation's in-flight places; catch-up
         work may hold only some of them, so a check never queues behind comments. The token
         is fetched first, so a token renewal never waits behind this installation."""
-        requester = self._requester()
+        awaited = cooperative.cooperative()
+        requester = None if awaited else self._requester()
+        token = self._token() if awaited else ""
         with ExitStack() as places:
             if priority is Priority.CATCH_UP:
                 places.enter_context(self._catch_up_places)
-            places.enter_context(self._places)
+            # A check's request takes the next free place before any catch-up work.
+            places.enter_context(self._places.turn(ahead=priority is Priority.CHECK))
             if self.budget.hold(priority).reason:
                 # A pause began while this request queued for its place: not now.
                 raise _HeldBack
+            if requester is None:
+                return self._exchange_awaited(token, verb, url, params, headers, body)
             result: tuple[dict[str, Any], Any] = requester.requestJsonAndCheck(
                 verb, url, parameters=params, headers=headers, input=body
             )
             return result
+
+    def _exchange_awaited(
+        self,
+        token: str,
+        verb: str,
+        url: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str],
+        body: Any,
+    ) -> tuple[dict[str, Any], Any]:
+        """The exchange PyGithub's requester makes, answered the same way (``(headers,
+        json)``, :class:`GithubException` from 400 on), but awaited on the follow-up loop."""
+        scheme = "Bearer" if self._jwt else "token"
+        response = self._awaited.request(
+            verb,
+            url,
+            params=params,
+            headers={**headers, "Authorization": f"{scheme} {token}", "User-Agent": "gatehouse"},
+            json=body,
+        )
+        answer_headers = {key.lower(): value for key, value in response.headers.items()}
+        data = _json_or_text(response) if response.content else None
+        if response.status_code >= 400:
+            raise GithubException(response.status_code, data, answer_headers)
+        return answer_headers, data
 
     def _wait_for_turn(self, operation: str, priority: Priority, verb: str) -> None:
         """Sleep until the budget lets this request go, or raise :class:`GitHubThrottled`.
@@ -255,6 +292,13 @@ class Transport:
             next_url = _next_link(_header(headers, "link"))
             query = None
         return items
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
 
 
 def _catch_up_share(concurrency: int) -> int:

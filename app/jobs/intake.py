@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from app.github.calls import GitHubThrottled
-from app.jobs.follow_up_lane import FollowUpLane
+from app.jobs.follow_up_loop import FollowUpLoop
 from app.jobs.leases import LEASE_SECONDS, Heartbeat, check_lease
 from app.pulls.later import FollowUp, collecting
 from app.store.deliveries import Delivery, DeliveryStore
@@ -86,7 +86,7 @@ class IntakeWorker:
         self.concurrency = concurrency
         self.follow_up_concurrency = follow_up_concurrency
         self.follow_ups_per_installation = follow_ups_per_installation
-        self._follow_up_lane: FollowUpLane | None = None
+        self._follow_up_lane: FollowUpLoop | None = None
         self.lease_seconds = lease_seconds
         self.heartbeat_seconds = heartbeat
         self.max_attempts = max_attempts
@@ -127,7 +127,7 @@ class IntakeWorker:
             on_lost=self._lost,
         )
         self._heartbeat.start()
-        self._follow_up_lane = FollowUpLane(
+        self._follow_up_lane = FollowUpLoop(
             self.follow_up_concurrency,
             self.follow_ups_per_installation,
             "gatehouse-follow-up",

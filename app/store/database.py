@@ -9,7 +9,6 @@ advisory locks instead.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from sqlalchemy.sql.dml import Delete, Insert, Update
 
+from app.cooperative import Turns, transaction_open
 from app.store.schema import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -66,16 +66,20 @@ class Database:
         self._pool_size = pool_size
         self.engine = self._create_engine()
         # An in-memory SQLite database is one shared connection: threads take turns.
-        self._serial: threading.RLock | None = (
-            threading.RLock() if self.is_sqlite and _is_memory_sqlite(self.url) else None
+        self._serial: Turns | None = (
+            Turns(reentrant=True) if self.is_sqlite and _is_memory_sqlite(self.url) else None
         )
         # SQLite lets one transaction write at a time, and a writer that finds the lock
         # taken sleeps in growing steps (up to 100 ms) before it looks again: under load
         # threads queue far longer than the writes take. Writers of this process queue on a
         # lock instead and get the database the moment it is free; the busy timeout still
-        # covers other processes (the CLI, a second service on the same file).
-        self._writers: threading.RLock | None = (
-            threading.RLock() if self.is_sqlite and self._serial is None else None
+        # covers other processes (the CLI, a second service on the same file). Threads (the
+        # check lane, the webhook intake) go ahead of follow-ups, and a follow-up on the
+        # event loop waits in the queue without stopping the loop (see app.cooperative).
+        self._writers: Turns | None = (
+            Turns(reentrant=True, threads_ahead=True)
+            if self.is_sqlite and self._serial is None
+            else None
         )
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(
@@ -126,14 +130,14 @@ class Database:
         """
         maker = self._writer if write else self._reader
         queue = self._writers if write and self._writers is not None else nullcontext()
-        with self._serialized(), queue, maker.begin() as session:
+        with self._serialized(), queue, maker.begin() as session, transaction_open():
             yield session
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A writing transaction on a Core connection, for hot paths that need no ORM."""
         queue = self._writers if self._writers is not None else nullcontext()
-        with self._serialized(), queue, self.engine.begin() as connection:
+        with self._serialized(), queue, self.engine.begin() as connection, transaction_open():
             yield connection
 
     def ping(self) -> bool:
@@ -204,11 +208,14 @@ def _sqlite_on_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def execute_dml(session: Session, statement: Insert | Update | Delete) -> int:
-    """Run an INSERT, UPDATE or DELETE in ``session``'s transaction; rows affected."""
+def execute_dml(
+    session: Session, statement: Insert | Update | Delete, params: dict[str, Any] | None = None
+) -> int:
+    """Run an INSERT, UPDATE or DELETE in ``session``'s transaction, with the values of its
+    bound parameters in ``params``; rows affected."""
     # SQLAlchemy reports an INSERT's row count only when asked to keep it.
     counted = statement.execution_options(preserve_rowcount=True)
-    result = cast(CursorResult[Any], session.connection().execute(counted))
+    result = cast(CursorResult[Any], session.connection().execute(counted, params))
     return result.rowcount
 
 
