@@ -88,8 +88,10 @@ class Gatehouse:
         self.db = Database(
             settings.database_url,
             now=self.runtime.now,
-            pool_size=settings.workers
-            + 5,  # check lane, follow-up loop, scheduler, heartbeats, intake
+            # The check lane's threads, the follow-up loop, the scheduler, the heartbeats
+            # and the delivery writer each hold at most one connection at a time.
+            pool_size=settings.workers + 5,
+            background_checkpoints=True,  # by the delivery writer, never inside a commit
         )
         self.db.migrate()
         self.deliveries = DeliveryStore(self.db)
@@ -284,6 +286,7 @@ class Gatehouse:
             self.metrics.deliveries.labels(event=delivery.event, outcome=outcome).inc()
 
     def start(self) -> None:
+        self.writer.start()
         self.followups.arm_agenda()
         self.followups.arm_pruning()
         self.worker.start()

@@ -29,6 +29,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Held (per transaction) while migrating, so replicas starting together take turns.
 MIGRATION_LOCK_ID = 0x6761_7465_686F_7573  # "gatehous"
 SQLITE_PAGE_SIZE = 16384
+SQLITE_LOG_KEPT_BYTES = 64 * 1024 * 1024
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _READONLY = "gatehouse_readonly"
 
@@ -59,11 +60,21 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, now: Callable[[], datetime] = utc_now, pool_size: int = 5
+        self,
+        url: str,
+        *,
+        now: Callable[[], datetime] = utc_now,
+        pool_size: int = 5,
+        background_checkpoints: bool = False,
     ) -> None:
+        """``background_checkpoints``: on a SQLite file, no commit copies the write-ahead
+        log into the database (SQLite's automatic checkpoint, which fsyncs inside the commit
+        that triggers it); the owner runs checkpoints on a thread of its own instead (the
+        service: :class:`~app.store.delivery_writer.DeliveryWriter`)."""
         self.url = normalize_url(url)
         self._now = now
         self._pool_size = pool_size
+        self._background_checkpoints = background_checkpoints
         self.engine = self._create_engine()
         # An in-memory SQLite database is one shared connection: threads take turns.
         self._serial: Turns | None = (
@@ -115,7 +126,11 @@ class Database:
             else {"pool_size": self._pool_size, "max_overflow": 10}
         )
         engine = create_engine(self.url, connect_args={"check_same_thread": False}, **sizing)
-        event.listen(engine, "connect", _sqlite_on_connect(wal=not memory))
+        event.listen(
+            engine,
+            "connect",
+            _sqlite_on_connect(wal=not memory, autocheckpoint=not self._background_checkpoints),
+        )
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
 
@@ -181,7 +196,9 @@ def alembic_config() -> Any:
     return config
 
 
-def _sqlite_on_connect(*, wal: bool) -> Callable[[Any, ConnectionPoolEntry], None]:
+def _sqlite_on_connect(
+    *, wal: bool, autocheckpoint: bool
+) -> Callable[[Any, ConnectionPoolEntry], None]:
     def on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (see _sqlite_on_begin).
         dbapi_connection.isolation_level = None
@@ -193,6 +210,10 @@ def _sqlite_on_connect(*, wal: bool) -> Callable[[Any, ConnectionPoolEntry], Non
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                if not autocheckpoint:
+                    cursor.execute("PRAGMA wal_autocheckpoint=0")
+                    # A log that grew during a burst is cut back when it starts over.
+                    cursor.execute(f"PRAGMA journal_size_limit={SQLITE_LOG_KEPT_BYTES}")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Dialect
@@ -97,16 +98,22 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
         yield items[start : start + ROWS_PER_STATEMENT]
 
 
+class _SomeKnown(Exception):
+    """A batch held ids already stored: undo it and look them up first."""
+
+
 def record_batch(db: Database, deliveries: Sequence[NewDelivery]) -> list[bool]:
     """Insert every delivery in one transaction; True for each one not seen before (of two
     equal ids in the batch, the first).
 
     On PostgreSQL, ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` tells which ids are new
     in the statement that inserts them, so of two replicas inserting one id at the same
-    moment exactly one hears it is new. On SQLite, ``BEGIN IMMEDIATE`` holds the write
-    lock from the look-up of stored ids to the commit, which makes the look-up exact; the
-    driver runs it in one step when none is stored, where ``RETURNING`` takes a step per
-    row, each letting the GIL go and waiting to take it back from the event loop.
+    moment exactly one hears it is new. On SQLite, ``RETURNING`` takes a step per row, each
+    letting the GIL go and waiting to take it back from the event loop, so the insert runs
+    in one step and its row count answers the usual case: every row inserted, every id new.
+    A batch with an id already stored (a redelivery) is rolled back and written again
+    after a look-up of the stored ids; ``BEGIN IMMEDIATE`` holds the write lock from that
+    look-up to the commit, which makes it exact.
     """
     dialect = db.engine.dialect.name
     when = _bind_time(db.engine.dialect)(db.now())
@@ -127,27 +134,50 @@ def record_batch(db: Database, deliveries: Sequence[NewDelivery]) -> list[bool]:
                 when,
                 when,
             )
-    new: set[str] = set()
-    with db.transaction() as connection:
-        cursor = connection.connection.cursor()
+    if dialect == "postgresql":
+        new = _write(db, rows, look_up=False, returning=True)
+    else:
         try:
-            known: set[str] = set()
-            if dialect != "postgresql":
-                for ids in _chunks(list(rows)):
-                    cursor.execute(_known_sql(len(ids)), ids)
-                    known.update(found for (found,) in cursor.fetchall())
-                new = set(rows) - known
-            for chunk in _chunks([row for key, row in rows.items() if key not in known]):
-                cursor.execute(_insert_sql(dialect, len(chunk)), [v for row in chunk for v in row])
-                if dialect == "postgresql":
-                    new.update(inserted for (inserted,) in cursor.fetchall())
-        finally:
-            cursor.close()
+            new = _write(db, rows, look_up=False, returning=False)
+        except _SomeKnown:
+            new = _write(db, rows, look_up=True, returning=False)
     results: list[bool] = []
     for item in deliveries:
         results.append(item.delivery_id in new)
         new.discard(item.delivery_id)
     return results
+
+
+def _write(
+    db: Database, rows: dict[str, tuple[Any, ...]], *, look_up: bool, returning: bool
+) -> set[str]:
+    """Insert ``rows`` in one transaction; the ids inserted. Without ``look_up`` or
+    ``returning``, raises :class:`_SomeKnown` (rolling back) unless every row went in."""
+    with db.transaction() as connection:
+        cursor = connection.connection.cursor()
+        try:
+            known: set[str] = set()
+            if look_up:
+                for ids in _chunks(list(rows)):
+                    cursor.execute(_known_sql(len(ids)), ids)
+                    known.update(found for (found,) in cursor.fetchall())
+            inserted: set[str] = set()
+            count = 0
+            for chunk in _chunks([row for key, row in rows.items() if key not in known]):
+                cursor.execute(
+                    _insert_sql(db.engine.dialect.name, len(chunk)),
+                    [v for row in chunk for v in row],
+                )
+                if returning:
+                    inserted.update(found for (found,) in cursor.fetchall())
+                count += cursor.rowcount
+        finally:
+            cursor.close()
+        if returning:
+            return inserted
+        if not look_up and count != len(rows):
+            raise _SomeKnown
+        return set(rows) - known
 
 
 _Submitted = tuple[NewDelivery, Future[bool]]
@@ -191,6 +221,11 @@ class DeliveryWriter:
         self._thread: threading.Thread | None = None
         self._checkpointer: _Checkpointer | None = None
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the writer (and the checkpointer) now rather than at the first delivery:
+        the checkpointer keeps the log short whoever writes."""
+        self._ensure_started()
 
     def submit(self, delivery: NewDelivery) -> Future[bool]:
         """Queue ``delivery``; the future says, once it is committed, whether it was new."""
@@ -306,20 +341,31 @@ def _size(entry: _Submitted | _LoopBatch) -> int:
 
 
 class _Checkpointer:
-    """Copies SQLite's write-ahead log into the database file after every few megabytes
-    the writer commits, on its own thread.
+    """Copies SQLite's write-ahead log into the database file on its own thread: after
+    every few megabytes the writer commits, and every second whatever else was written.
 
-    SQLite would otherwise do it inside whichever commit finds the log past 1,000 pages,
-    and that commit, with every request waiting on it, would include an ``fsync`` of the
-    log and of the database. A ``PASSIVE`` checkpoint takes no lock that writers need, and
-    a fully copied log is started over by the next commit, so it stays small. Durability
-    does not depend on it: a commit is in the log before it returns.
+    The service's connections never checkpoint inside a commit (``wal_autocheckpoint=0``,
+    see :class:`~app.store.database.Database`): such a checkpoint fsyncs the log and the
+    database while every request of that batch waits for its 202, which on a slow disk
+    came to 40-100 ms several times a second under load. A ``PASSIVE`` checkpoint takes no
+    lock that writers need, and a fully copied log is started over by the next commit.
+
+    Under writes that never pause, a passive checkpoint never catches up with the end of
+    the log (frames arrive while it copies), so the log is not started over and grows;
+    the first pause in the writes lets the next commit start it over (and SQLite then cuts
+    the file back to ``journal_size_limit``). Only a log past ``LIMIT_BYTES``, a minute or
+    more of writes without any pause, gets a ``TRUNCATE`` checkpoint, which holds the
+    writer while it copies what the passive one left and empties the log. Durability does
+    not depend on any of this: a commit is in the log before it returns.
     """
 
     EVERY_BYTES = 4 * 1024 * 1024
+    EVERY_SECONDS = 1.0
+    LIMIT_BYTES = 1024 * 1024 * 1024
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._log = Path(str(db.engine.url.database) + "-wal")
         self._written = 0
         self._due = threading.Event()
         self._stopping = False
@@ -337,22 +383,37 @@ class _Checkpointer:
 
     def _run(self) -> None:
         while True:
-            self._due.wait()
+            self._due.wait(self.EVERY_SECONDS)
             self._due.clear()
             if self._stopping:
                 return
             try:
-                # A pooled connection outside any transaction (the driver autocommits).
-                connection = self._db.engine.raw_connection()
-                try:
-                    cursor = connection.cursor()
-                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    cursor.fetchall()
-                    cursor.close()
-                finally:
-                    connection.close()
-            except Exception:  # the next commit past 1,000 pages checkpoints instead
+                self._checkpoint("PASSIVE")
+                if self._log_size() > self.LIMIT_BYTES:
+                    log.info("the write-ahead log passed %d MiB: truncating it", self._mib())
+                    self._checkpoint("TRUNCATE")
+            except Exception:  # tried again at the next round
                 log.warning("checkpointing the write-ahead log failed", exc_info=True)
+
+    def _checkpoint(self, mode: str) -> None:
+        # A pooled connection outside any transaction (the driver autocommits).
+        connection = self._db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(f"PRAGMA wal_checkpoint({mode})")
+            cursor.fetchall()
+            cursor.close()
+        finally:
+            connection.close()
+
+    def _log_size(self) -> int:
+        try:
+            return self._log.stat().st_size
+        except OSError:
+            return 0
+
+    def _mib(self) -> int:
+        return self.LIMIT_BYTES // (1024 * 1024)
 
     def stop(self, timeout: float) -> None:
         self._stopping = True

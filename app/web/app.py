@@ -10,6 +10,7 @@ from fastapi import FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
 from app.container import Gatehouse
@@ -20,6 +21,35 @@ from app.web.deployments import deployments_router
 from app.web.pages import pages_router
 from app.web.signin import sign_in_router
 from app.web.webhook import webhook_route
+
+
+class GatehouseAPI(FastAPI):
+    """The service's app. ``POST /webhook`` is answered ahead of FastAPI's middleware stack
+    (error pages, exception handlers, body limits, telemetry): the endpoint reads its own
+    capped body, answers every outcome itself, and is called for nearly every request the
+    service gets, so the layers it never uses would cost a large share of each
+    acknowledgement. Every other request, ``/webhook`` with another method included (405),
+    goes through FastAPI as usual."""
+
+    webhook: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.webhook is not None
+            and scope["type"] == "http"
+            and scope["method"] == "POST"
+            and _route_path(scope) == "/webhook"
+        ):
+            await self.webhook(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The request's path below the app's mount point (``root_path``), as routes see it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
@@ -37,19 +67,19 @@ def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
             if manage_worker:
                 gatehouse.stop()
 
-    app = FastAPI(
+    app = GatehouseAPI(
         title="gatehouse", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
     )
     secret = gatehouse.settings.github_webhook_secret
     assert secret is not None
-    app.router.routes.append(
-        webhook_route(
-            secret.get_secret_value().encode(),
-            gatehouse.writer,
-            gatehouse.worker.notify,
-            gatehouse.metrics,
-        )
+    webhook = webhook_route(
+        secret.get_secret_value().encode(),
+        gatehouse.writer,
+        gatehouse.worker.notify,
+        gatehouse.metrics,
     )
+    app.router.routes.append(webhook)
+    app.webhook = webhook.app
     web = Web(gatehouse)
     app.add_exception_handler(PageAnswer, web.answer_page)
     app.add_exception_handler(AccessUnknown, web.answer_page)

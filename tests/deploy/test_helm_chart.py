@@ -173,8 +173,8 @@ def test_several_replicas_get_a_disruption_budget_spread_and_a_rolling_update() 
         "type": "RollingUpdate",
         "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
     }
-    # (16 check-lane + 32 follow-up-lane threads + 4, plus 10 overflow) x 3 replicas
-    assert re.search(r"max_connections above\s+186 for 3 replica", rendered.notes)
+    # (16 check-lane threads + 5, plus 10 overflow) x 3 replicas
+    assert re.search(r"max_connections above\s+93 for 3 replica", rendered.notes)
 
 
 def test_one_replica_on_sqlite_has_no_budget_and_never_runs_two_processes() -> None:

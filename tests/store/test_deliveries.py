@@ -268,3 +268,17 @@ def test_group_commit_reports_which_deliveries_are_new(database: Database) -> No
     finally:
         writer.stop()
     assert DeliveryStore(database).pending_count() == 4
+
+
+def test_a_large_batch_with_one_redelivery_stores_the_rest_once(database: Database) -> None:
+    """Rows go in several statements; one id stored before sends the batch through the
+    exact look-up, and nothing is stored twice or lost."""
+    from app.store.delivery_writer import NewDelivery, record_batch
+
+    def item(delivery_id: str) -> NewDelivery:
+        return NewDelivery(delivery_id, "pull_request", "opened", b"{}", "o/r", "o/r#1", 1)
+
+    assert record_batch(database, [item("known")]) == [True]
+    ids = [f"d{i}" for i in range(150)] + ["known"]
+    assert record_batch(database, [item(i) for i in ids]) == [True] * 150 + [False]
+    assert DeliveryStore(database).pending_count() == 151
