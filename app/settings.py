@@ -69,10 +69,11 @@ class ServiceSettings(BaseSettings):
     github_web_url: str = Field("https://github.com", validation_alias="GITHUB_WEB_URL")
     # The check lane: deliveries decided and their check runs published at once.
     workers: int = Field(16, ge=1, le=64, validation_alias="GATEHOUSE_WORKERS")
-    # The follow-up lane: review requests, Jira, Slack and the sticky comment, which wait
-    # mostly on the network; the check lane never waits for them.
+    # Follow-ups in flight at once (review requests, Jira, Slack, the sticky comment): they
+    # wait mostly on the network, on one event loop, without a thread each; the check lane
+    # never waits for them.
     follow_up_workers: int = Field(
-        64, ge=1, le=1024, validation_alias="GATEHOUSE_FOLLOW_UP_WORKERS"
+        32, ge=1, le=1024, validation_alias="GATEHOUSE_FOLLOW_UP_WORKERS"
     )
     # A killed process's deliveries and timers are resumed at most this long after its
     # last heartbeat; a live process renews its claims every heartbeat.

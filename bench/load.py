@@ -320,7 +320,7 @@ def main() -> int:
     parser.add_argument("--slack-ms", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=16, help="GATEHOUSE_WORKERS")
     parser.add_argument(
-        "--follow-up-workers", type=int, default=64, help="GATEHOUSE_FOLLOW_UP_WORKERS"
+        "--follow-up-workers", type=int, default=32, help="GATEHOUSE_FOLLOW_UP_WORKERS"
     )
     parser.add_argument(
         "--writes-per-minute",

@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -46,6 +47,17 @@ RETRYABLE = {500, 502, 503, 504}
 MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER_SECONDS = 60.0
 ETAG_CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One request as the caller gave it: PyGithub's requester or the awaited client sends it."""
+
+    verb: str
+    url: str
+    params: dict[str, Any] | None
+    headers: dict[str, str]
+    body: Any
 
 
 class _HeldBack(Exception):
@@ -112,15 +124,7 @@ class Transport:
                 self._clients = {token: client}
             return client.requester
 
-    def _send(
-        self,
-        priority: Priority,
-        verb: str,
-        url: str,
-        params: dict[str, Any] | None,
-        headers: dict[str, str],
-        body: Any,
-    ) -> tuple[dict[str, Any], Any]:
+    def _send(self, priority: Priority, request: _Request) -> tuple[dict[str, Any], Any]:
         """One HTTP exchange, holding one of the installation's in-flight places; catch-up
         work may hold only some of them, so a check never queues behind comments. The token
         is fetched first, so a token renewal never waits behind this installation."""
@@ -136,30 +140,30 @@ class Transport:
                 # A pause began while this request queued for its place: not now.
                 raise _HeldBack
             if requester is None:
-                return self._exchange_awaited(token, verb, url, params, headers, body)
+                return self._exchange_awaited(token, request)
             result: tuple[dict[str, Any], Any] = requester.requestJsonAndCheck(
-                verb, url, parameters=params, headers=headers, input=body
+                request.verb,
+                request.url,
+                parameters=request.params,
+                headers=request.headers,
+                input=request.body,
             )
             return result
 
-    def _exchange_awaited(
-        self,
-        token: str,
-        verb: str,
-        url: str,
-        params: dict[str, Any] | None,
-        headers: dict[str, str],
-        body: Any,
-    ) -> tuple[dict[str, Any], Any]:
+    def _exchange_awaited(self, token: str, request: _Request) -> tuple[dict[str, Any], Any]:
         """The exchange PyGithub's requester makes, answered the same way (``(headers,
         json)``, :class:`GithubException` from 400 on), but awaited on the follow-up loop."""
         scheme = "Bearer" if self._jwt else "token"
         response = self._awaited.request(
-            verb,
-            url,
-            params=params,
-            headers={**headers, "Authorization": f"{scheme} {token}", "User-Agent": "gatehouse"},
-            json=body,
+            request.verb,
+            request.url,
+            params=request.params,
+            headers={
+                **request.headers,
+                "Authorization": f"{scheme} {token}",
+                "User-Agent": "gatehouse",
+            },
+            json=request.body,
         )
         answer_headers = {key.lower(): value for key, value in response.headers.items()}
         data = _json_or_text(response) if response.content else None
@@ -216,7 +220,9 @@ class Transport:
             if cached:
                 headers["If-None-Match"] = cached[0]
             try:
-                response_headers, data = self._send(chosen, verb, url, params, headers, body)
+                response_headers, data = self._send(
+                    chosen, _Request(verb, url, params, headers, body)
+                )
             except _HeldBack:
                 continue  # nothing was sent: take a new turn
             except GithubException as exc:

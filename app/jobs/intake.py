@@ -1,9 +1,9 @@
-"""The intake worker: turns recorded webhook deliveries into handler calls, on two lanes.
+"""The intake worker: turns recorded webhook deliveries into handler calls, in two stages.
 
 The *check lane* claims deliveries from the :class:`~app.store.deliveries.DeliveryStore`
 (one delivery per pull request at a time, in order) and runs the handler up to the
 published check run. What the handler deferred (review requests, Jira, Slack, the sticky
-comment: see :mod:`app.pulls.later`) goes to the *follow-up lane*, and the check lane is
+comment: see :mod:`app.pulls.later`) goes to the *follow-up loop*, and the check lane is
 free for the next delivery at once: a slow Jira or a burst of comments never delays a
 check. The delivery stays claimed until its follow-ups are done, so the pull request's
 next delivery still waits its turn.
@@ -86,7 +86,7 @@ class IntakeWorker:
         self.concurrency = concurrency
         self.follow_up_concurrency = follow_up_concurrency
         self.follow_ups_per_installation = follow_ups_per_installation
-        self._follow_up_lane: FollowUpLoop | None = None
+        self._follow_ups: FollowUpLoop | None = None
         self.lease_seconds = lease_seconds
         self.heartbeat_seconds = heartbeat
         self.max_attempts = max_attempts
@@ -127,7 +127,7 @@ class IntakeWorker:
             on_lost=self._lost,
         )
         self._heartbeat.start()
-        self._follow_up_lane = FollowUpLoop(
+        self._follow_ups = FollowUpLoop(
             self.follow_up_concurrency,
             self.follow_ups_per_installation,
             "gatehouse-follow-up",
@@ -152,11 +152,11 @@ class IntakeWorker:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if self._follow_up_lane is not None:
+        if self._follow_ups is not None:
             # Follow-ups already handed over finish (they are short); none is started anew
             # once the check lane has stopped.
-            self._follow_up_lane.shutdown()
-            self._follow_up_lane = None
+            self._follow_ups.shutdown()
+            self._follow_ups = None
         if self._heartbeat is not None:
             self._heartbeat.stop()
             self._heartbeat = None
@@ -225,21 +225,21 @@ class IntakeWorker:
             self._process(delivery)
 
     def _process(self, delivery: Delivery) -> None:
-        """Run the handler up to its check; hand its follow-ups to the other lane."""
+        """Run the handler up to its check; hand its follow-ups to the follow-up loop."""
         try:
             with collecting() as follow_ups:
                 self.handle(delivery)
         except Exception as exc:
             self._settle(delivery, exc)
             return
-        lane = self._follow_up_lane
-        if follow_ups and lane is not None:
+        loop = self._follow_ups
+        if follow_ups and loop is not None:
             with self._in_flight_lock:
                 self._following.add(delivery.delivery_id)
             try:
-                lane.submit(delivery.installation_id, lambda: self._follow_up(delivery, follow_ups))
+                loop.submit(delivery.installation_id, lambda: self._follow_up(delivery, follow_ups))
                 return
-            except RuntimeError:  # the lane is shutting down: finish here
+            except RuntimeError:  # the loop is shutting down: finish here
                 pass
         self._follow_up(delivery, follow_ups)
 

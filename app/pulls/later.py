@@ -4,7 +4,7 @@ message, the sticky comment.
 The check is what blocks or allows a merge, so it is decided and published first; the rest
 must never hold it up. A reconcile hands that rest to :func:`defer`. Inside
 :func:`collecting` (the intake worker's check lane opens one per delivery) the work is
-collected and the worker runs it on its follow-up lane once the check is out; anywhere
+collected and the worker runs it on its follow-up loop once the check is out; anywhere
 else (commands, timers, tests driving a reconcile directly) it runs at once, in order.
 """
 

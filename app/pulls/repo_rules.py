@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from app.cooperative import Turns
 from app.github.client import InstallationClient
 from app.policy.loader import REPO_RULES_PATH
 
@@ -27,19 +28,45 @@ class RepoRulesSource:
         self._clock = clock
         self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
         self._lock = threading.Lock()
+        self._readers: dict[tuple[str, str], Turns] = {}
 
     def read(
         self, client: InstallationClient, repo: str, branch: str, *, fresh: bool = False
     ) -> str | None:
         key = (repo, branch)
+        cached = self._valid(key, fresh)
+        if cached is not None:
+            return cached[1]
+        # One read per repository at a time: a burst of deliveries that all miss the cache
+        # waits for the first read instead of each asking GitHub.
+        with self._reading(key):
+            cached = self._valid(key, fresh=False) if not fresh else None
+            if cached is not None:
+                return cached[1]
+            now = self._clock()
+            text = client.get_file(repo, REPO_RULES_PATH, ref=branch)
+            with self._lock:
+                if len(self._cache) >= MAX_ENTRIES:
+                    self._cache.clear()
+                self._cache[key] = (now, text)
+            return text
+
+    def _valid(self, key: tuple[str, str], fresh: bool) -> tuple[float, str | None] | None:
+        """The cached read of ``key`` while it is younger than the time-to-live."""
+        if fresh:
+            return None
         now = self._clock()
         with self._lock:
             cached = self._cache.get(key)
-        if cached is not None and not fresh and 0 <= now - cached[0] < TTL_SECONDS:
-            return cached[1]
-        text = client.get_file(repo, REPO_RULES_PATH, ref=branch)
+        if cached is not None and 0 <= now - cached[0] < TTL_SECONDS:
+            return cached
+        return None
+
+    def _reading(self, key: tuple[str, str]) -> Turns:
         with self._lock:
-            if len(self._cache) >= MAX_ENTRIES:
-                self._cache.clear()
-            self._cache[key] = (now, text)
-        return text
+            turns = self._readers.get(key)
+            if turns is None:
+                if len(self._readers) >= MAX_ENTRIES:
+                    self._readers.clear()
+                turns = self._readers[key] = Turns()
+            return turns
