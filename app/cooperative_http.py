@@ -33,18 +33,25 @@ class CooperativeTransport(httpx.BaseTransport):
     """Blocking exchanges as usual; awaited ones for follow-ups on the event loop.
 
     The asynchronous connection pool belongs to the loop that opened it, so one is kept per
-    loop (in practice the service's single follow-up loop)."""
+    loop (in practice the service's single follow-up loop). Each pool is made at its first
+    use: a client that only ever waits one way never pays for the other's TLS set-up."""
 
     def __init__(self, **options: Any) -> None:
         self._options = options
-        self._blocking = httpx.HTTPTransport(**options)
+        self._blocking: httpx.HTTPTransport | None = None
         self._awaited: dict[asyncio.AbstractEventLoop, httpx.AsyncHTTPTransport] = {}
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not cooperative():
-            return self._blocking.handle_request(request)
+            return self._blocking_pool().handle_request(request)
         return wait(self._exchange(request))
+
+    def _blocking_pool(self) -> httpx.HTTPTransport:
+        with self._lock:
+            if self._blocking is None:
+                self._blocking = httpx.HTTPTransport(**self._options)
+            return self._blocking
 
     def _for_running_loop(self) -> httpx.AsyncHTTPTransport:
         loop = asyncio.get_running_loop()
@@ -76,4 +83,7 @@ class CooperativeTransport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
-        self._blocking.close()
+        with self._lock:
+            blocking, self._blocking = self._blocking, None
+        if blocking is not None:
+            blocking.close()

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from app import __version__
 from app.container import Gatehouse
@@ -20,7 +20,7 @@ from app.web.decisions import decisions_router
 from app.web.deployments import deployments_router
 from app.web.pages import pages_router
 from app.web.signin import sign_in_router
-from app.web.webhook import webhook_route
+from app.web.webhook import WebhookEndpoint, webhook_route
 
 
 class GatehouseAPI(FastAPI):
@@ -31,7 +31,7 @@ class GatehouseAPI(FastAPI):
     acknowledgement. Every other request, ``/webhook`` with another method included (405),
     goes through FastAPI as usual."""
 
-    webhook: ASGIApp | None = None
+    webhook: WebhookEndpoint | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -72,14 +72,14 @@ def create_app(gatehouse: Gatehouse, *, manage_worker: bool = True) -> FastAPI:
     )
     secret = gatehouse.settings.github_webhook_secret
     assert secret is not None
-    webhook = webhook_route(
+    webhook = WebhookEndpoint(
         secret.get_secret_value().encode(),
         gatehouse.writer,
         gatehouse.worker.notify,
         gatehouse.metrics,
     )
-    app.router.routes.append(webhook)
-    app.webhook = webhook.app
+    app.router.routes.append(webhook_route(webhook))
+    app.webhook = webhook
     web = Web(gatehouse)
     app.add_exception_handler(PageAnswer, web.answer_page)
     app.add_exception_handler(AccessUnknown, web.answer_page)

@@ -117,11 +117,8 @@ async def _read_capped(receive: Receive, declared: int | None) -> bytes | None:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def webhook_route(
-    secret: bytes, writer: DeliveryWriter, notify: Callable[[], None], metrics: Metrics
-) -> Route:
+def webhook_route(endpoint: WebhookEndpoint) -> Route:
     """``POST /webhook`` (another method gets 405)."""
-    endpoint = WebhookEndpoint(secret, writer, notify, metrics)
     return Route("/webhook", endpoint, methods=["POST"], name="webhook", include_in_schema=False)
 
 

@@ -56,6 +56,14 @@ def page_id(sandbox: Sandbox, deployment: Deployment) -> int:
     return row.id
 
 
+def waiting_direct_push(sandbox: Sandbox) -> tuple[str, Deployment, int]:
+    """A docs change pushed straight to main and deployed: it waits for Platform
+    Engineering. Returns the commit's sha, the deployment and its page's id."""
+    pushed = sandbox.github.push_direct(REPO, AUTHOR, [DOCS_MORE])
+    waiting = deploy(sandbox)
+    return pushed, waiting, page_id(sandbox, waiting)
+
+
 def approved_pull(sandbox: Sandbox, title: str, files: list[FileChange]) -> int:
     number = sandbox.open_pull(title, files, head_ref=f"feature/{title.lower().replace(' ', '-')}")
     if sandbox.check_run(number).conclusion != "success":
@@ -163,9 +171,7 @@ def test_a_direct_push_waits_for_platform_engineering_who_approve_on_the_page(
 def test_platform_engineering_may_reject_with_a_reason(
     sandbox: Sandbox, baseline: Deployment
 ) -> None:
-    sandbox.github.push_direct(REPO, AUTHOR, [DOCS_MORE])
-    waiting = deploy(sandbox)
-    number = page_id(sandbox, waiting)
+    _, waiting, number = waiting_direct_push(sandbox)
     member = sign_in(sandbox, PLATFORM, next_page=f"/deployments/{number}")
     assert decide(sandbox, member, number, "reject", "push it through a PR").status_code == 303
     [review] = decisions(sandbox, waiting)
@@ -185,9 +191,7 @@ def test_only_platform_engineering_may_decide_and_only_members_may_look(
     sandbox: Sandbox, baseline: Deployment
 ) -> None:
     sandbox.github.add_user(STRANGER)
-    pushed = sandbox.github.push_direct(REPO, AUTHOR, [DOCS_MORE])
-    waiting = deploy(sandbox)
-    number = page_id(sandbox, waiting)
+    pushed, waiting, number = waiting_direct_push(sandbox)
     page = f"/deployments/{number}"
 
     visitor = anonymous(sandbox)
@@ -279,9 +283,7 @@ def test_pull_requests_merged_without_approvals_or_unseen_wait(
 def test_platform_engineering_may_decide_from_the_list_of_waiting_deployments(
     sandbox: Sandbox, baseline: Deployment
 ) -> None:
-    sandbox.github.push_direct(REPO, AUTHOR, [DOCS_MORE])
-    waiting = deploy(sandbox)
-    number = page_id(sandbox, waiting)
+    _, waiting, number = waiting_direct_push(sandbox)
     author = sign_in(sandbox, AUTHOR, next_page="/deployments")
     assert 'value="approve"' not in author.get("/deployments").text
     member = sign_in(sandbox, PLATFORM, next_page="/deployments")
