@@ -8,7 +8,9 @@ does not need. Any other command line (``--help`` included) builds the whole par
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,6 +63,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
 
 
+def console() -> None:
+    """The ``gatehouse`` console script: :func:`main`, then exit with its code.
+
+    ``check`` and ``rules`` leave without the interpreter's teardown. By the time they
+    return, their answer is written and they hold nothing that needs closing (no server,
+    no database, no thread), while the teardown frees every object one at a time and runs
+    a last full garbage collection: about a third of what checking 3,000 paths costs
+    beyond starting up (``bench/engine.py``). Their output is flushed first; an error
+    that escapes :func:`main` still ends the usual way, with its traceback.
+    """
+    code = main()
+    if _command(sys.argv[1:]) in _CHECK_COMMANDS:
+        for stream in (sys.stdout, sys.stderr):
+            # A closed pipe (`gatehouse check ... | head`): nobody is left to read it.
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         code: int = args.handler(args)
@@ -77,4 +99,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

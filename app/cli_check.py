@@ -88,7 +88,12 @@ def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     source = check.add_mutually_exclusive_group(required=True)
     source.add_argument("--diff", metavar="FILE", help="a unified diff file, or - for stdin")
-    source.add_argument("--paths", nargs="+", metavar="PATH", help="changed paths")
+    source.add_argument(
+        "--paths",
+        nargs="+",
+        metavar="PATH",
+        help="changed paths, or - to read them from stdin, one per line",
+    )
     source.add_argument("--git", metavar="BASE..HEAD", help="a git range in this repository")
     check.add_argument("--rules", metavar="DIR", help="rules directory (GATEHOUSE_RULES_DIR)")
     check.add_argument("--format", choices=("text", "json"), default="text")
@@ -105,11 +110,14 @@ def add_check_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def _files_from(args: argparse.Namespace) -> tuple[ChangedFile, ...]:
     if args.paths:
+        # Thousands of paths come on stdin (`git diff --name-only | gatehouse check
+        # --paths -`): no argument-list limit, and no interpreter start-up decoding each.
+        paths = sys.stdin.read().splitlines() if args.paths == ["-"] else args.paths
         # Without a diff the changed lines are unknown: rules that look at lines count
         # the file (never fail open) and the output says so.
         return tuple(
             ChangedFile(path=p.strip().removeprefix("./"), patch_unavailable=True)
-            for p in args.paths
+            for p in paths
             if p.strip()
         )
     if args.git:

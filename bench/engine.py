@@ -160,11 +160,14 @@ class Timing:
         self.wall, self.cpu = wall, cpu
 
 
-def run_process(command: Sequence[str], env: dict[str, str]) -> tuple[Timing, str]:
+def run_process(
+    command: Sequence[str], env: dict[str, str], stdin: str | None = None
+) -> tuple[Timing, str]:
     """One whole process: its wall time, its CPU time, its standard output."""
+    given = None if stdin is None else stdin.encode()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, env=env, check=False)
+    done = subprocess.run(command, input=given, capture_output=True, env=env, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -260,40 +263,55 @@ def paths_process_section(workdir: Path, runs: int) -> bool:
         f"  {len(paths)} paths x {len(selectors)} rules: {len(expected)} (path, rule) pairs, "
         f"{'identical' if found == expected else 'DIFFERENT'} to the naive loop's"
     )
-    figures: dict[str, tuple[float, float]] = {}
+    # The paths as arguments, as the issue's figure was taken, and on stdin, as a user
+    # hands over thousands of them (`git diff --name-only | gatehouse check --paths -`):
+    # the interpreter decodes every argument at start-up, before gatehouse runs.
+    forms = {
+        "arguments": (lambda chosen: [*command, *chosen], lambda chosen: None),
+        "stdin": (lambda chosen: [*command, "-"], lambda chosen: "\n".join(chosen) + "\n"),
+    }
+    speedups: dict[str, float] = {}
     for label, cold in (("warm cache", False), ("cold cache", True)):
-        one: list[Timing] = []
-        full: list[Timing] = []
+        one: dict[str, list[Timing]] = {form: [] for form in forms}
+        full: dict[str, list[Timing]] = {form: [] for form in forms}
         loop: list[Timing] = []
         for index in range(runs):
-            env = process_env(workdir / f"paths-cold-{index}") if cold else warm_env
-            one.append(run_process([*command, paths[0]], env)[0])
-            env = process_env(workdir / f"paths-cold-{index}-full") if cold else warm_env
-            full.append(run_process([*command, *paths], env)[0])
+            for form, (argv, stdin) in forms.items():
+                for size, into in ((1, one), (len(paths), full)):
+                    name = f"paths-cold-{index}-{form}-{size}"
+                    env = process_env(workdir / name) if cold else warm_env
+                    chosen = paths[:size]
+                    into[form].append(run_process(argv(chosen), env, stdin(chosen))[0])
             loop.append(run_here(lambda: naive.match_many(paths)))
-        extra = [Timing(f.wall - o.wall, f.cpu - o.cpu) for f, o in zip(full, one, strict=True)]
-        extra_wall, extra_cpu = median_ms(extra)
         loop_wall, loop_cpu = median_ms(loop)
-        # Each run's ratio to the naive loop timed right after it, so that both sides of
-        # a ratio share the machine's load of that moment.
-        figures[label] = (
-            statistics.median(n.wall / e.wall for n, e in zip(loop, extra, strict=True)),
-            statistics.median(n.cpu / e.cpu for n, e in zip(loop, extra, strict=True)),
-        )
         print(f"  {label}, median of {runs} runs: wall ms (CPU ms)")
-        print(row("1 path, whole process", *median_ms(one)))
-        print(row("3,000 paths, whole process", *median_ms(full)))
-        print(row("3,000 paths minus 1 path", extra_wall, extra_cpu))
+        for form in forms:
+            extra = [
+                Timing(f.wall - o.wall, f.cpu - o.cpu)
+                for f, o in zip(full[form], one[form], strict=True)
+            ]
+            extra_wall, extra_cpu = median_ms(extra)
+            # Each run's ratio to the naive loop timed right after it, so that both sides
+            # of a ratio share the machine's load of that moment.
+            pairs = list(zip(loop, extra, strict=True))
+            wall_ratio = statistics.median(n.wall / e.wall for n, e in pairs)
+            cpu_ratio = statistics.median(n.cpu / e.cpu for n, e in pairs)
+            print(f"    paths as {form}:")
+            print(row("  1 path, whole process", *median_ms(one[form])))
+            print(row("  3,000 paths, whole process", *median_ms(full[form])))
+            print(row("  3,000 paths minus 1 path", extra_wall, extra_cpu))
+            print(
+                f"      cheaper than the naive loop: {wall_ratio:.1f}x ({cpu_ratio:.1f}x CPU; "
+                f"ratio of the medians {loop_wall / extra_wall:.1f}x)"
+            )
+            if not cold:
+                speedups[form] = wall_ratio
         print(row("naive pathspec loop, in process", loop_wall, loop_cpu))
+    for form, speedup in speedups.items():
         print(
-            f"    cheaper than the naive loop: {figures[label][0]:.1f}x ({figures[label][1]:.1f}x "
-            f"CPU; ratio of the medians {loop_wall / extra_wall:.1f}x)"
+            f"  target: >= {PATHS_TARGET_SPEEDUP:.0f}x cheaper than the naive loop (warm cache, "
+            f"paths as {form}): {speedup:.1f}x {verdict(speedup >= PATHS_TARGET_SPEEDUP)}"
         )
-    speedup = figures["warm cache"][0]
-    print(
-        f"  target: >= {PATHS_TARGET_SPEEDUP:.0f}x cheaper than the naive loop (warm cache): "
-        f"{speedup:.1f}x {verdict(speedup >= PATHS_TARGET_SPEEDUP)}"
-    )
     return found == expected
 
 

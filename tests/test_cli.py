@@ -21,7 +21,9 @@ GATEHOUSE = shutil.which("gatehouse", path=str(Path(sys.executable).parent)) or 
 def run(
     *args: str, stdin: str | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GATEHOUSE_RULES_DIR": str(SHIPPED_RULES)}
+    # Buffered output, as in a user's shell: the answer must be flushed before exiting.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["GATEHOUSE_RULES_DIR"] = str(SHIPPED_RULES)
     return subprocess.run(
         [GATEHOUSE, *args],
         input=stdin,
@@ -65,6 +67,14 @@ def test_diff_from_stdin_as_json() -> None:
 def test_paths_mode() -> None:
     done = run("check", "--paths", ".github/workflows/ci.yml", "README.md")
     assert done.returncode == 1 and "ci-github-actions" in done.stdout
+
+
+def test_paths_from_stdin_give_the_same_answer() -> None:
+    listed = run("check", "--format", "json", "--paths", ".github/workflows/ci.yml", "README.md")
+    piped = run("check", "--format", "json", "--paths", "-",
+                stdin="./.github/workflows/ci.yml\n\nREADME.md\n")  # fmt: skip
+    assert piped.returncode == listed.returncode == 1, piped.stderr
+    assert json.loads(piped.stdout) == json.loads(listed.stdout)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -149,3 +159,14 @@ def test_git_range_reads_both_sides_of_manifests(tmp_path: Path) -> None:
     assert added.returncode == 1, added.stderr
     (finding,) = json.loads(added.stdout)["rules"][0]["files"][0]["findings"]
     assert finding["message"] == "new Go module github.com/nats-io/nats.go v1.37.0"
+
+
+def test_a_large_answer_arrives_whole_with_its_exit_code() -> None:
+    """A check leaves without the interpreter's teardown: what it wrote to a pipe must
+    still all arrive, and its exit code with it."""
+    paths = [f"infra/modules/m{n}/security_groups/rule{n}.tf" for n in range(2000)]
+    done = run("check", "--format", "json", "--paths", *paths, "docs/a.md")
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    listed = {f["path"] for rule in data["rules"] for f in rule["files"]}
+    assert listed == set(paths)

@@ -83,14 +83,18 @@ class Compiled(Generic[RuleSetT]):
 
     def file_matches(self, changed: ChangedFile) -> list[tuple[str, FileMatch]]:
         """Every rule the file triggers, with the lines and findings that did it."""
-        return self.file_matches_and_notes(changed)[0]
+        matched, _ = self.file_matches_and_notes(changed)
+        return [(rule_id, found) for rule_ids, found in matched for rule_id in rule_ids]
 
     def file_matches_and_notes(
         self, changed: ChangedFile
-    ) -> tuple[list[tuple[str, FileMatch]], list[DetectorNote]]:
-        """The rules the file triggers, and what detectors saw where a rule did not fire.
+    ) -> tuple[list[tuple[tuple[str, ...], FileMatch]], list[DetectorNote]]:
+        """The rules the file triggers, each with the lines and findings that did it, and
+        what detectors saw where a rule did not fire.
 
-        Every rule that the path alone decides shares one :class:`FileMatch` per file.
+        Rules are answered in groups sharing one :class:`FileMatch`: every rule that the
+        path alone decides shares one per file, so a change of thousands of files makes
+        one match per file rather than one per (file, rule).
         """
         previous = changed.previous_path
         if previous and previous != changed.path:
@@ -100,10 +104,9 @@ class Compiled(Generic[RuleSetT]):
         if not rule_ids:
             return [], []
         if self._path_rules.issuperset(rule_ids):
-            found = self._match(changed, "path")
-            return [(rule_id, found) for rule_id in rule_ids], []
-        by_path: FileMatch | None = None
-        results: list[tuple[str, FileMatch]] = []
+            return [(rule_ids, self._match(changed, "path"))], []
+        by_path: list[str] = []
+        results: list[tuple[tuple[str, ...], FileMatch]] = []
         lines: list[LineChange] | None = None
         detections: FileDetections | None = None
         quiet: dict[str, list[str]] = {}
@@ -114,28 +117,29 @@ class Compiled(Generic[RuleSetT]):
                 detections = detections or FileDetections(changed)
                 findings = detections.accepted(kinds)
                 if findings:
-                    results.append((rule_id, self._match(changed, "detected", (), findings)))
+                    results.append(((rule_id,), self._match(changed, "detected", (), findings)))
                     continue
                 for name in detections.read_for(kinds):
                     quiet.setdefault(name, []).append(rule_id)
                 if line_rule is None:
                     continue
             if line_rule is None:
-                by_path = by_path or self._match(changed, "path")
-                results.append((rule_id, by_path))
+                by_path.append(rule_id)
                 continue
             if changed.patch is None:
                 if changed.patch_unavailable:
-                    results.append((rule_id, self._match(changed, "unknown-lines")))
+                    results.append(((rule_id,), self._match(changed, "unknown-lines")))
                 continue
             if lines is None:
                 lines = list(changed_lines(changed.patch))
             hits = _scan(changed.path, lines, line_rule.regexes)
             if hits:
-                results.append((rule_id, self._match(changed, "lines", hits)))
+                results.append(((rule_id,), self._match(changed, "lines", hits)))
+        if by_path:
+            results.append((tuple(by_path), self._match(changed, "path")))
         notes: list[DetectorNote] = []
         if detections is not None:
-            matched = {rule_id for rule_id, _ in results}
+            matched = {rule_id for rule_ids, _ in results for rule_id in rule_ids}
             for name, rule_list in quiet.items():
                 unmatched = tuple(r for r in rule_list if r not in matched)
                 if unmatched:

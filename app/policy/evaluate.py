@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -37,16 +38,13 @@ def match_files_with_notes(
     compiled: Compiled[RuleSetView], files: Iterable[ChangedFile]
 ) -> tuple[tuple[RuleMatch, ...], tuple[DetectorNote, ...]]:
     """The rules the files trigger, and notes on files detectors read without a match."""
-    hits: dict[str, list[FileMatch]] = {}
+    hits: defaultdict[str, list[FileMatch]] = defaultdict(list)
     notes: list[DetectorNote] = []
     for changed in files:
         found_here, noted = compiled.file_matches_and_notes(changed)
-        for rule_id, found in found_here:
-            files_of_rule = hits.get(rule_id)
-            if files_of_rule is None:
-                hits[rule_id] = [found]
-            else:
-                files_of_rule.append(found)
+        for rule_ids, found in found_here:
+            for rule_id in rule_ids:
+                hits[rule_id].append(found)
         if noted:
             notes += noted
     _cancel_moves(hits)

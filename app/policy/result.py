@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Literal
 
 from app.policy.detectors.base import Finding
+from app.policy.read_only import read_only
 
 
 class Conclusion(StrEnum):
@@ -43,7 +44,7 @@ class LineHit:
     pattern: str
 
 
-@dataclass(frozen=True, slots=True)
+@read_only
 class FileMatch:
     """Why one file triggered a rule.
 

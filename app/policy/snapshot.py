@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from app.policy.read_only import read_only
+
 
 class FileStatus(StrEnum):
     """How a file changed, in GitHub's vocabulary (``pulls/list-files``)."""
@@ -23,7 +25,7 @@ class FileStatus(StrEnum):
     UNCHANGED = "unchanged"
 
 
-@dataclass(frozen=True, slots=True)
+@read_only
 class ChangedFile:
     """One changed file.
 

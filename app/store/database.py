@@ -155,6 +155,14 @@ class Database:
         with self._serialized(), queue, self.engine.begin() as connection, transaction_open():
             yield connection
 
+    @contextmanager
+    def write_turn(self) -> Iterator[None]:
+        """This process's turn to write, with no transaction opened: for a writer that runs
+        its statements on a connection of its own (the webhook intake on SQLite)."""
+        queue = self._writers if self._writers is not None else nullcontext()
+        with self._serialized(), queue, transaction_open():
+            yield
+
     def ping(self) -> bool:
         """Whether the database answers a trivial query now."""
         try:

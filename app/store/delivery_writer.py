@@ -104,48 +104,108 @@ class _SomeKnown(Exception):
 
 def record_batch(db: Database, deliveries: Sequence[NewDelivery]) -> list[bool]:
     """Insert every delivery in one transaction; True for each one not seen before (of two
-    equal ids in the batch, the first).
+    equal ids in the batch, the first). See :class:`BatchRecorder`."""
+    recorder = BatchRecorder(db)
+    try:
+        return recorder.record(deliveries)
+    finally:
+        recorder.close()
+
+
+class BatchRecorder:
+    """Writes batches of deliveries for one thread, and tells which were new.
 
     On PostgreSQL, ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` tells which ids are new
     in the statement that inserts them, so of two replicas inserting one id at the same
-    moment exactly one hears it is new. On SQLite, ``RETURNING`` takes a step per row, each
-    letting the GIL go and waiting to take it back from the event loop, so the insert runs
-    in one step and its row count answers the usual case: every row inserted, every id new.
-    A batch with an id already stored (a redelivery) is rolled back and written again
-    after a look-up of the stored ids; ``BEGIN IMMEDIATE`` holds the write lock from that
-    look-up to the commit, which makes it exact.
+    moment exactly one hears it is new.
+
+    On a SQLite file the recorder keeps a connection of its own and writes a batch of up
+    to ``ROWS_PER_STATEMENT`` deliveries as one ``INSERT`` outside ``BEGIN``, which SQLite
+    runs as a transaction of its own: one step of the database, so the writer thread lets
+    the interpreter lock go and takes it back from the event loop once per batch instead
+    of at ``BEGIN``, at the ``INSERT`` and at ``COMMIT``. Its row count answers the usual
+    case, every row inserted and every id new. When a batch held an id already stored (a
+    redelivery), the rows it did insert got consecutive ``seq`` values ending at the
+    statement's last row id (SQLite gives a new row the largest id plus one, and the
+    statement held the write lock throughout), so reading that range back names them.
+    ``RETURNING`` would say the same but takes a step, and a hand-back of the lock, per row.
+
+    Larger batches, and in-memory databases, are written in one ``BEGIN IMMEDIATE``
+    transaction; one that held a known id is rolled back and written again after a look-up
+    of the stored ids, the write lock held from that look-up to the commit.
     """
-    dialect = db.engine.dialect.name
-    when = _bind_time(db.engine.dialect)(db.now())
-    pending, attempts = DeliveryState.PENDING.value, 0
-    rows: dict[str, tuple[Any, ...]] = {}
-    for item in deliveries:
-        if item.delivery_id not in rows:
-            rows[item.delivery_id] = (
-                item.delivery_id,
-                item.event,
-                item.action,
-                item.payload,
-                item.repository,
-                item.ordering_key,
-                item.installation_id,
-                pending,
-                attempts,
-                when,
-                when,
-            )
-    if dialect == "postgresql":
-        new = _write(db, rows, look_up=False, returning=True)
-    else:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._own_statement = _is_sqlite_file(db)
+        self._connection: Any = None  # the driver's connection, checked out when first used
+
+    def record(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
+        when = _bind_time(self.db.engine.dialect)(self.db.now())
+        pending, attempts = DeliveryState.PENDING.value, 0
+        rows: dict[str, tuple[Any, ...]] = {}
+        for item in deliveries:
+            if item.delivery_id not in rows:
+                rows[item.delivery_id] = (
+                    item.delivery_id,
+                    item.event,
+                    item.action,
+                    item.payload,
+                    item.repository,
+                    item.ordering_key,
+                    item.installation_id,
+                    pending,
+                    attempts,
+                    when,
+                    when,
+                )
+        new = self._insert(rows)
+        results: list[bool] = []
+        for item in deliveries:
+            results.append(item.delivery_id in new)
+            new.discard(item.delivery_id)
+        return results
+
+    def _insert(self, rows: dict[str, tuple[Any, ...]]) -> set[str]:
+        if self.db.is_postgresql:
+            return _write(self.db, rows, look_up=False, returning=True)
+        if self._own_statement and len(rows) <= ROWS_PER_STATEMENT:
+            return self._insert_in_one_statement(rows)
         try:
-            new = _write(db, rows, look_up=False, returning=False)
+            return _write(self.db, rows, look_up=False, returning=False)
         except _SomeKnown:
-            new = _write(db, rows, look_up=True, returning=False)
-    results: list[bool] = []
-    for item in deliveries:
-        results.append(item.delivery_id in new)
-        new.discard(item.delivery_id)
-    return results
+            return _write(self.db, rows, look_up=True, returning=False)
+
+    def _insert_in_one_statement(self, rows: dict[str, tuple[Any, ...]]) -> set[str]:
+        with self.db.write_turn():
+            if self._connection is None:
+                self._connection = self.db.engine.raw_connection()
+            cursor = self._connection.driver_connection.cursor()
+            try:
+                cursor.execute(
+                    _insert_sql("sqlite", len(rows)), [v for r in rows.values() for v in r]
+                )
+                inserted, last = cursor.rowcount, cursor.lastrowid
+                if inserted == len(rows):
+                    return set(rows)
+                if inserted <= 0 or last is None:
+                    return set()
+                cursor.execute(_INSERTED_SQL, (last - inserted, last))
+                return {found for (found,) in cursor.fetchall()} & rows.keys()
+            except Exception:
+                self.close()  # a connection in an unknown state is not used again
+                raise
+            finally:
+                cursor.close()
+
+    def close(self) -> None:
+        """Give the recorder's connection back to the pool."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
+_INSERTED_SQL = f"SELECT delivery_id FROM {DeliveryRow.__tablename__} WHERE seq > ? AND seq <= ?"
 
 
 def _write(
@@ -221,6 +281,7 @@ class DeliveryWriter:
         self._thread: threading.Thread | None = None
         self._checkpointer: _Checkpointer | None = None
         self._lock = threading.Lock()
+        self._recorder = BatchRecorder(db)
 
     def start(self) -> None:
         """Start the writer (and the checkpointer) now rather than at the first delivery:
@@ -266,6 +327,12 @@ class DeliveryWriter:
                 self._thread.start()
 
     def _run(self) -> None:
+        try:
+            self._take_batches()
+        finally:
+            self._recorder.close()
+
+    def _take_batches(self) -> None:
         while True:
             first = self._queue.get()
             if first is None:
@@ -296,7 +363,7 @@ class DeliveryWriter:
                 deliveries.append(entry[0])
         outcomes: Sequence[bool | BaseException]
         try:
-            outcomes = record_batch(self.db, deliveries)
+            outcomes = self._recorder.record(deliveries)
         except Exception as exc:  # the requests get a 5xx and GitHub redelivers them
             log.exception("recording %d deliveries failed", len(deliveries))
             outcomes = [exc] * len(deliveries)

@@ -24,6 +24,7 @@ import orjson
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from app.events.envelope import MalformedBody, routing_fields
 from app.events.routing import classify
 from app.store.delivery_writer import DeliveryWriter, NewDelivery
 from app.web.metrics import Metrics
@@ -161,13 +162,13 @@ class WebhookEndpoint:
         if not signature_valid(self._secret, body, headers.signature):
             return BAD_SIGNATURE
         try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return NOT_JSON
+            fields = routing_fields(body)
+        except MalformedBody as malformed:
+            return NOT_JSON if malformed.reason == "not-json" else NOT_AN_EVENT
         event = headers.event
-        if not isinstance(payload, dict) or not event:
+        if not event:
             return NOT_AN_EVENT
-        route = classify(event, payload)
+        route = classify(event, fields)
         if route is None:
             return IGNORED
         if headers.delivery_id is not None and len(headers.delivery_id) > MAX_DELIVERY_ID:

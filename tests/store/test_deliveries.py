@@ -282,3 +282,24 @@ def test_a_large_batch_with_one_redelivery_stores_the_rest_once(database: Databa
     ids = [f"d{i}" for i in range(150)] + ["known"]
     assert record_batch(database, [item(i) for i in ids]) == [True] * 150 + [False]
     assert DeliveryStore(database).pending_count() == 151
+
+
+def test_a_batch_mixing_redeliveries_and_new_ids_names_each(database: Database) -> None:
+    """The ids stored before are answered as duplicates, the others as new, and the new
+    ones are stored once, in the order they arrived."""
+    from app.store.delivery_writer import NewDelivery, record_batch
+
+    def item(delivery_id: str) -> NewDelivery:
+        key = f"o/r#{delivery_id}"  # one pull request each: claimed in arrival order
+        return NewDelivery(delivery_id, "pull_request", "opened", b"{}", "o/r", key, 1)
+
+    assert record_batch(database, [item("k1"), item("k2")]) == [True, True]
+    mixed = ["n1", "k1", "n2", "k2", "n3", "n1"]
+    assert record_batch(database, [item(i) for i in mixed]) == [
+        True, False, True, False, True, False,
+    ]  # fmt: skip
+    assert record_batch(database, [item("k2"), item("n3")]) == [False, False]
+    store = DeliveryStore(database)
+    assert store.pending_count() == 5
+    order = [claimed_id(store, owner=f"w{n}") for n in range(5)]
+    assert order == ["k1", "k2", "n1", "n2", "n3"]
