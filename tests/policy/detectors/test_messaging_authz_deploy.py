@@ -170,3 +170,28 @@ CHART = "apiVersion: v2\nname: api\ndescription: The API\nversion: 0.3.1\nappVer
 )
 def test_chart_yaml(after: str, expected: list[str]) -> None:
     assert kinds(helm, "charts/api/Chart.yaml", CHART, after) == expected
+
+
+@pytest.mark.parametrize("kind", [kind for kind, _ in authz._SIGNALS])
+def test_every_security_signal_holds_a_screening_piece(kind: str) -> None:
+    """A line is only searched for signals when it holds one of the pieces: any text a
+    signal pattern matches must hold one, or that signal would go unseen."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    pattern = dict(authz._SIGNALS)[kind]
+
+    @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @given(st.from_regex(pattern))
+    def holds_a_piece(text: str) -> None:
+        lowered = text.lower()
+        assert any(piece in lowered for piece in authz._SIGNAL_PIECES), text
+
+    holds_a_piece()
+
+
+def test_a_signal_among_thousands_of_plain_lines_is_still_found() -> None:
+    plain = "".join(f"\tcount{n} := compute({n})\n" for n in range(2000))
+    before = f"package auth\n\nfunc setup() {{\n{plain}}}\n"
+    after = before.replace("count7 := compute(7)", "count7 := jwt.SigningMethodRS256")
+    assert kinds(authz, "auth/setup.go", before, after) == ["authz.token-signing"]
