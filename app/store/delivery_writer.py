@@ -10,9 +10,10 @@ its commit returns, so it survives the process being killed at any moment after 
 cut may take the last few; PostgreSQL, by default, flushes every commit to disk).
 
 The writer thread shares the interpreter lock with the event loop that serves requests,
-so it runs as little Python as it can: one look-up and one multi-row ``INSERT`` per batch
-(of up to 64 deliveries) straight on the driver's cursor, and one wake-up of each waiting
-event loop per batch (:meth:`DeliveryWriter.record`), not one per request.
+so it runs as little Python as it can: one multi-row ``INSERT`` per batch (of up to 64
+deliveries) straight on the driver's cursor, on SQLite as a transaction of its own
+(:class:`BatchRecorder`), and one wake-up of each waiting event loop per batch
+(:meth:`DeliveryWriter.record`), not one per request.
 """
 
 from __future__ import annotations
@@ -180,23 +181,13 @@ class BatchRecorder:
         with self.db.write_turn():
             if self._connection is None:
                 self._connection = self.db.engine.raw_connection()
-            cursor = self._connection.driver_connection.cursor()
             try:
-                cursor.execute(
-                    _insert_sql("sqlite", len(rows)), [v for r in rows.values() for v in r]
-                )
-                inserted, last = cursor.rowcount, cursor.lastrowid
-                if inserted == len(rows):
-                    return set(rows)
-                if inserted <= 0 or last is None:
-                    return set()
-                cursor.execute(_INSERTED_SQL, (last - inserted, last))
-                return {found for (found,) in cursor.fetchall()} & rows.keys()
+                return _insert_statement(self._connection.driver_connection, rows)
             except Exception:
-                self.close()  # a connection in an unknown state is not used again
+                # A connection in an unknown state is closed, not given back to the pool.
+                connection, self._connection = self._connection, None
+                connection.invalidate()
                 raise
-            finally:
-                cursor.close()
 
     def close(self) -> None:
         """Give the recorder's connection back to the pool."""
@@ -206,6 +197,23 @@ class BatchRecorder:
 
 
 _INSERTED_SQL = f"SELECT delivery_id FROM {DeliveryRow.__tablename__} WHERE seq > ? AND seq <= ?"
+
+
+def _insert_statement(connection: Any, rows: dict[str, tuple[Any, ...]]) -> set[str]:
+    """Insert ``rows`` with one statement on a SQLite driver connection outside any
+    transaction; the ids inserted (see :class:`BatchRecorder`)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(_insert_sql("sqlite", len(rows)), [v for r in rows.values() for v in r])
+        inserted, last = cursor.rowcount, cursor.lastrowid
+        if inserted == len(rows):
+            return set(rows)
+        if inserted <= 0 or last is None:
+            return set()
+        cursor.execute(_INSERTED_SQL, (last - inserted, last))
+        return {found for (found,) in cursor.fetchall()} & rows.keys()
+    finally:
+        cursor.close()
 
 
 def _write(

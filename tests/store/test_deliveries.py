@@ -303,3 +303,24 @@ def test_a_batch_mixing_redeliveries_and_new_ids_names_each(database: Database) 
     assert store.pending_count() == 5
     order = [claimed_id(store, owner=f"w{n}") for n in range(5)]
     assert order == ["k1", "k2", "n1", "n2", "n3"]
+
+
+def test_a_refused_batch_fails_alone_and_the_next_one_is_recorded(database: Database) -> None:
+    """A batch the database refuses (here a NOT NULL column left empty) fails its own
+    requests (they are answered 503 and redelivered); the writer goes on with the next."""
+    import pytest
+
+    from app.store.delivery_writer import DeliveryWriter, NewDelivery
+
+    def item(delivery_id: str, event: str | None = "pull_request") -> NewDelivery:
+        return NewDelivery(delivery_id, event, "opened", b"{}", "o/r", "o/r#1", 1)  # type: ignore[arg-type]
+
+    writer = DeliveryWriter(database)
+    try:
+        with pytest.raises(Exception, match=r"(?i)null"):
+            writer.submit(item("broken", event=None)).result(timeout=10)
+        assert writer.submit(item("next")).result(timeout=10) is True
+        assert writer.submit(item("next")).result(timeout=10) is False
+    finally:
+        writer.stop()
+    assert DeliveryStore(database).pending_count() == 1
