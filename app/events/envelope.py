@@ -15,7 +15,7 @@ expect is decoded in full instead, so it meets exactly the checks it always met.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import orjson
@@ -24,7 +24,7 @@ import orjson
 class MalformedBody(ValueError):
     """The body is not JSON (``reason="not-json"``) or not a JSON object ("not-object")."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: Literal["not-json", "not-object"]) -> None:
         super().__init__(reason)
         self.reason = reason
 

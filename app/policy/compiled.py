@@ -81,11 +81,6 @@ class Compiled(Generic[RuleSetT]):
                 found[rule_id] = None
         return tuple(found)
 
-    def file_matches(self, changed: ChangedFile) -> list[tuple[str, FileMatch]]:
-        """Every rule the file triggers, with the lines and findings that did it."""
-        matched, _ = self.file_matches_and_notes(changed)
-        return [(rule_id, found) for rule_ids, found in matched for rule_id in rule_ids]
-
     def file_matches_and_notes(
         self, changed: ChangedFile
     ) -> tuple[list[tuple[tuple[str, ...], FileMatch]], list[DetectorNote]]:

@@ -34,13 +34,13 @@ class RepoRulesSource:
         self, client: InstallationClient, repo: str, branch: str, *, fresh: bool = False
     ) -> str | None:
         key = (repo, branch)
-        cached = self._valid(key, fresh)
+        cached = None if fresh else self._valid(key)
         if cached is not None:
             return cached[1]
         # One read per repository at a time: a burst of deliveries that all miss the cache
         # waits for the first read instead of each asking GitHub.
         with self._reading(key):
-            cached = self._valid(key, fresh=False) if not fresh else None
+            cached = None if fresh else self._valid(key)
             if cached is not None:
                 return cached[1]
             now = self._clock()
@@ -51,10 +51,8 @@ class RepoRulesSource:
                 self._cache[key] = (now, text)
             return text
 
-    def _valid(self, key: tuple[str, str], fresh: bool) -> tuple[float, str | None] | None:
+    def _valid(self, key: tuple[str, str]) -> tuple[float, str | None] | None:
         """The cached read of ``key`` while it is younger than the time-to-live."""
-        if fresh:
-            return None
         now = self._clock()
         with self._lock:
             cached = self._cache.get(key)

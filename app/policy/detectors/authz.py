@@ -185,13 +185,13 @@ def _signals(view: FileView, effective: list[LineChange]) -> list[Finding]:
     removed: Counter[tuple[str, str]] = Counter()
     added: Counter[tuple[str, str]] = Counter()
     where: dict[tuple[str, str, str], LineChange] = {}
-    whole = "\n".join(change.text for change in effective).lower()
+    lowered = [change.text.lower() for change in effective]
+    whole = "\n".join(lowered)
     pieces = [piece for piece in _SIGNAL_PIECES if piece in whole]
     if not pieces:
         return []
-    for change in effective:
-        lowered = change.text.lower()
-        if not any(piece in lowered for piece in pieces) or not _ANY_SIGNAL.search(change.text):
+    for change, text in zip(effective, lowered, strict=True):
+        if not any(piece in text for piece in pieces) or not _ANY_SIGNAL.search(change.text):
             continue
         for kind, pattern in _SIGNALS:
             for match in pattern.finditer(change.text):
